@@ -1,0 +1,1 @@
+/* rl-chart.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-dataset.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-error.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-eval.c — to be written */

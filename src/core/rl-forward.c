@@ -1,0 +1,1 @@
+/* rl-forward.c — to be written */

@@ -1,0 +1,36 @@
+/* rl-forward.h — batched inference on OpenBLAS sgemm. */
+#pragma once
+
+#include "rl-model.h"
+
+G_BEGIN_DECLS
+
+/* Scratch space for a blocked forward pass; reusable across calls and
+ * models, grows as needed. Not thread-safe: one per thread. */
+typedef struct _RlWorkspace RlWorkspace;
+
+RlWorkspace *rl_workspace_new   (void);
+void         rl_workspace_free  (RlWorkspace *ws);
+
+/* out (n × output_size) = model(x (n × input_size)). The batch is processed
+ * in row blocks so that the activations stay in cache; bias and activation
+ * are fused. ws may be NULL (a temporary one is used). */
+void         rl_model_forward   (const RlModel *model,
+                                 const float   *x,
+                                 guint          n,
+                                 float         *out,
+                                 RlWorkspace   *ws);
+
+/* One image; fills probs[output_size] (sigmoid outputs, not normalised) and
+ * returns the arg-max class. */
+guint        rl_model_predict   (const RlModel *model,
+                                 const float   *x,
+                                 float         *probs);
+
+/* Index of the largest of v[0..n). */
+guint        rl_argmax          (const float *v,
+                                 guint        n);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlWorkspace, rl_workspace_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* rl-image.c — to be written */

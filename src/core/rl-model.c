@@ -1,0 +1,1 @@
+/* rl-model.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-modelfile.c — to be written */

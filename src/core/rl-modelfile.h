@@ -1,0 +1,41 @@
+/* rl-modelfile.h — model files in the safetensors format.
+ *
+ * Header: 8-byte little-endian length, then JSON:
+ *   "__metadata__": {"format":"ranklab-mlp","version":"1","sizes":"784,1028,512,256,10",
+ *                    "activations":"relu,relu,relu,sigmoid", … model->meta …}
+ *   "layers.<i>.weight" F32 [in,out]        dense layer
+ *   "layers.<i>.a"      F32 [in,rank]       factored layer (U_r·Σ_r)
+ *   "layers.<i>.b"      F32 [rank,out]      factored layer (V_rᵀ)
+ *   "layers.<i>.bias"   F32 [out]
+ * then the little-endian tensor bytes. Every offset and size is checked. */
+#pragma once
+
+#include <glib.h>
+#include "rl-model.h"
+
+G_BEGIN_DECLS
+
+/* Documented ceiling on a model file's size. */
+#define RL_MODELFILE_MAX_BYTES  (512u * 1024u * 1024u)
+
+/* Atomic save (temporary file in the same folder, fsync, rename). */
+gboolean  rl_model_save            (const RlModel *model,
+                                    const char    *path,
+                                    GError       **error);
+GBytes   *rl_model_serialize       (const RlModel *model,
+                                    GError       **error);
+
+/* A new model, or NULL and an error naming the layer/tensor at fault. */
+RlModel  *rl_model_load            (const char    *path,
+                                    GError       **error);
+RlModel  *rl_model_deserialize     (const guint8  *data,
+                                    gsize          len,
+                                    GError       **error);
+
+/* Generic atomic write used by every saver in the project. */
+gboolean  rl_file_replace_atomic   (const char    *path,
+                                    const void    *data,
+                                    gsize          len,
+                                    GError       **error);
+
+G_END_DECLS

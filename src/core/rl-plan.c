@@ -1,0 +1,1 @@
+/* rl-plan.c — to be written */

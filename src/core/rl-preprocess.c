@@ -1,0 +1,1 @@
+/* rl-preprocess.c — to be written */

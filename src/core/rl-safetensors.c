@@ -1,0 +1,1 @@
+/* rl-safetensors.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-svd-cache.c — to be written */

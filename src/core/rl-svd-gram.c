@@ -1,0 +1,1 @@
+/* rl-svd-gram.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-svd.c — to be written */

@@ -1,0 +1,1 @@
+/* rl-train.c — to be written */
