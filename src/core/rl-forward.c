@@ -1,1 +1,228 @@
-/* rl-forward.c — to be written */
+/* rl-forward.c — batched inference on OpenBLAS sgemm.
+ *
+ * The batch is cut into row blocks so that a block's activations (at most
+ * RL_FORWARD_BLOCK × widest layer floats) stay in the last-level cache. For
+ * each layer C = X·W (or M = X·A, C = M·B for a factored layer: X·A first is
+ * always the cheaper order for an in→out map), then one pass over C adds the
+ * bias and applies the activation. */
+
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "rl-forward.h"
+
+/* Rows per block. Tuned on a 2-core EPYC (see the train helper's report):
+ * 512 keeps a 512 × 1028 activation (2 MB) in cache and still gives sgemm
+ * enough rows to use both cores. */
+#define RL_FORWARD_BLOCK 512u
+
+struct _RlWorkspace
+{
+  float *buf[2];      /* ping-pong activations, cap[i] floats each */
+  gsize  cap[2];
+  float *mid;         /* factored intermediate X·A */
+  gsize  mid_cap;
+};
+
+RlWorkspace *
+rl_workspace_new (void)
+{
+  return g_new0 (RlWorkspace, 1);
+}
+
+void
+rl_workspace_free (RlWorkspace *ws)
+{
+  if (ws == NULL)
+    return;
+  g_free (ws->buf[0]);
+  g_free (ws->buf[1]);
+  g_free (ws->mid);
+  g_free (ws);
+}
+
+static float *
+ensure (float **p,
+        gsize  *cap,
+        gsize   need)
+{
+  if (*cap < need)
+    {
+      g_free (*p);
+      *p = g_new (float, need);
+      *cap = need;
+    }
+  return *p;
+}
+
+/* C (rows × n, row-major) = act (C + bias), one pass. */
+static void
+bias_act (float        *c,
+          guint         rows,
+          guint         n,
+          const float  *bias,
+          RlActivation  act)
+{
+  for (guint i = 0; i < rows; i++)
+    {
+      float *row = c + (gsize) i * n;
+
+      switch (act)
+        {
+        case RL_ACT_RELU:
+          for (guint j = 0; j < n; j++)
+            {
+              float v = row[j] + bias[j];
+              row[j] = v > 0.0f ? v : 0.0f;
+            }
+          break;
+        case RL_ACT_SIGMOID:
+          for (guint j = 0; j < n; j++)
+            row[j] = 1.0f / (1.0f + expf (-(row[j] + bias[j])));
+          break;
+        case RL_ACT_NONE:
+        default:
+          for (guint j = 0; j < n; j++)
+            row[j] += bias[j];
+          break;
+        }
+    }
+}
+
+/* out (rows × layer->out) = act (x · W + bias). mid holds rows × rank. */
+static void
+layer_forward (const RlLayer *layer,
+               const float   *x,
+               guint          rows,
+               float         *out,
+               float         *mid)
+{
+  if (layer->rank == 0)
+    {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   (int) rows, (int) layer->out, (int) layer->in,
+                   1.0f, x, (int) layer->in, layer->w, (int) layer->out,
+                   0.0f, out, (int) layer->out);
+    }
+  else
+    {
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   (int) rows, (int) layer->rank, (int) layer->in,
+                   1.0f, x, (int) layer->in, layer->a, (int) layer->rank,
+                   0.0f, mid, (int) layer->rank);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   (int) rows, (int) layer->out, (int) layer->rank,
+                   1.0f, mid, (int) layer->rank, layer->b, (int) layer->out,
+                   0.0f, out, (int) layer->out);
+    }
+  bias_act (out, rows, layer->out, layer->bias, layer->act);
+}
+
+static gboolean
+model_usable (const RlModel *model)
+{
+  if (model == NULL || model->n_layers == 0 || model->layers == NULL)
+    return FALSE;
+  for (guint l = 0; l < model->n_layers; l++)
+    {
+      const RlLayer *L = &model->layers[l];
+
+      if (l > 0 && L->in != model->layers[l - 1].out)
+        return FALSE;
+      if (L->bias == NULL)
+        return FALSE;
+      if (L->rank == 0 ? L->w == NULL : (L->a == NULL || L->b == NULL))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+rl_model_forward (const RlModel *model,
+                  const float   *x,
+                  guint          n,
+                  float         *out,
+                  RlWorkspace   *ws)
+{
+  g_autoptr(RlWorkspace) own = NULL;
+  guint n_layers, in, n_out, width = 0, max_rank = 0;
+
+  g_return_if_fail (model_usable (model));
+  g_return_if_fail (n == 0 || (x != NULL && out != NULL));
+
+  if (n == 0)
+    return;
+  if (ws == NULL)
+    ws = own = rl_workspace_new ();
+
+  n_layers = model->n_layers;
+  in = model->layers[0].in;
+  n_out = model->layers[n_layers - 1].out;
+  for (guint l = 0; l + 1 < n_layers; l++)
+    width = MAX (width, model->layers[l].out);
+  for (guint l = 0; l < n_layers; l++)
+    max_rank = MAX (max_rank, model->layers[l].rank);
+
+  {
+    guint block = MIN (n, RL_FORWARD_BLOCK);
+
+    if (width > 0)
+      {
+        ensure (&ws->buf[0], &ws->cap[0], (gsize) block * width);
+        ensure (&ws->buf[1], &ws->cap[1], (gsize) block * width);
+      }
+    if (max_rank > 0)
+      ensure (&ws->mid, &ws->mid_cap, (gsize) block * max_rank);
+  }
+
+  for (guint row = 0; row < n; row += RL_FORWARD_BLOCK)
+    {
+      guint rows = MIN (RL_FORWARD_BLOCK, n - row);
+      const float *src = x + (gsize) row * in;
+
+      for (guint l = 0; l < n_layers; l++)
+        {
+          float *dst = (l + 1 == n_layers) ? out + (gsize) row * n_out
+                                           : ws->buf[l & 1];
+
+          layer_forward (&model->layers[l], src, rows, dst, ws->mid);
+          src = dst;
+        }
+    }
+}
+
+guint
+rl_model_predict (const RlModel *model,
+                  const float   *x,
+                  float         *probs)
+{
+  g_autoptr(RlWorkspace) ws = NULL;
+  g_autofree float *tmp = NULL;
+  guint n_out;
+
+  g_return_val_if_fail (model_usable (model), 0);
+  g_return_val_if_fail (x != NULL, 0);
+
+  n_out = model->layers[model->n_layers - 1].out;
+  if (probs == NULL)
+    probs = tmp = g_new (float, n_out);
+
+  ws = rl_workspace_new ();
+  rl_model_forward (model, x, 1, probs, ws);
+  return rl_argmax (probs, n_out);
+}
+
+guint
+rl_argmax (const float *v,
+           guint        n)
+{
+  guint best = 0;
+
+  g_return_val_if_fail (v != NULL || n == 0, 0);
+
+  for (guint i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}

@@ -1,0 +1,38 @@
+/* cli-common.h — shared helpers of the ranklab-cli subcommands. */
+#pragma once
+
+#include <glib.h>
+#include "rl-core.h"
+
+G_BEGIN_DECLS
+
+typedef int (*CliCommandFunc) (int argc, char **argv);
+
+int  cli_train      (int argc, char **argv);
+int  cli_sweep      (int argc, char **argv);
+int  cli_predict    (int argc, char **argv);
+int  cli_info       (int argc, char **argv);
+
+/* Prints "ranklab-cli: <message>" to stderr; returns the exit status 1. */
+int  cli_fail       (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+int  cli_fail_error (const char *context, const GError *error);
+
+/* Parses options; prints the error and returns FALSE on bad usage. */
+gboolean cli_parse  (GOptionContext *context, int *argc, char ***argv);
+
+/* Finds the MNIST folder (option, env, user data dir) and loads a split. */
+RlDataset *cli_load_split (const char *data_dir, RlSplit split, GError **error);
+
+/* "1,5,10" → sorted unique ranks; FALSE with an error on anything else. */
+gboolean cli_parse_ranks (const char *text, GArray **ranks, GError **error);
+
+/* Checks that value lies in [min, max]; else an RL_ERROR_INVALID naming opt. */
+gboolean cli_check_range (const char *opt, gint64 value, gint64 min, gint64 max, GError **error);
+
+/* The SVD of a dense model, from the user cache or computed and cached. */
+RlSvd   *cli_get_svd    (const RlModel *model, gboolean quiet, GError **error);
+
+/* "1467726" → "1,467,726" (newly allocated). */
+char    *cli_group_thousands (guint64 value);
+
+G_END_DECLS

@@ -1,0 +1,95 @@
+/* cli-info.c — `ranklab-cli info`: layers, sizes and singular values. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli-common.h"
+
+static const guint energy_ranks[] = { 10, 25, 50, 100 };
+
+/* W = A·B of a factored layer, or a copy of W (row-major in×out). */
+static float *
+layer_dense_weights (const RlLayer *l)
+{
+  float *w = g_new0 (float, (gsize) l->in * l->out);
+
+  if (l->rank == 0)
+    {
+      memcpy (w, l->w, (gsize) l->in * l->out * sizeof (float));
+      return w;
+    }
+  for (guint i = 0; i < l->in; i++)
+    for (guint k = 0; k < l->rank; k++)
+      {
+        float aik = l->a[(gsize) i * l->rank + k];
+        const float *brow = l->b + (gsize) k * l->out;
+        float *wrow = w + (gsize) i * l->out;
+
+        for (guint j = 0; j < l->out; j++)
+          wrow[j] += aik * brow[j];
+      }
+  return w;
+}
+
+int
+cli_info (int    argc,
+          char **argv)
+{
+  g_autofree char *model_path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- layers, shapes, parameters and singular values");
+  g_autoptr(RlModel) model = NULL;
+  g_autofree char *params = NULL;
+  g_autoptr(GList) keys = NULL;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "MODEL" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!cli_parse (ctx, &argc, &argv))
+    return 2;
+  if (model_path == NULL)
+    return cli_fail ("info: --model MODEL is required");
+
+  model = rl_model_load (model_path, &error);
+  if (model == NULL)
+    return cli_fail_error ("info", error);
+
+  params = cli_group_thousands (rl_model_param_count (model));
+  printf ("Model %s\n", model_path);
+  printf ("  parameters %s, multiply-adds per image %" G_GUINT64_FORMAT ", memory %.3f MB (float32)\n",
+          params, rl_model_macs (model), rl_model_memory_mb (model));
+
+  keys = g_list_sort (g_hash_table_get_keys (model->meta), (GCompareFunc) g_strcmp0);
+  for (GList *k = keys; k != NULL; k = k->next)
+    printf ("  %s: %s\n", (const char *) k->data, (const char *) g_hash_table_lookup (model->meta, k->data));
+
+  printf ("\n%-5s %-12s %-9s %-10s %10s %12s %12s", "layer", "shape", "act", "stored", "break-even", "sigma_1", "sigma_min");
+  for (guint j = 0; j < G_N_ELEMENTS (energy_ranks); j++)
+    printf ("   E@%-4u", energy_ranks[j]);
+  printf ("\n");
+
+  for (guint i = 0; i < model->n_layers; i++)
+    {
+      const RlLayer *l = &model->layers[i];
+      g_autofree float *w = layer_dense_weights (l);
+      g_autofree char *shape = g_strdup_printf ("%ux%u", l->in, l->out);
+      g_autofree char *stored = l->rank ? g_strdup_printf ("rank %u", l->rank) : g_strdup ("dense");
+      RlLayerSvd svd = { 0 };
+      const char *act = l->act == RL_ACT_RELU ? "relu" : l->act == RL_ACT_SIGMOID ? "sigmoid" : "linear";
+
+      if (!rl_layer_svd_compute (w, l->in, l->out, &svd, &error))
+        return cli_fail_error ("info", error);
+
+      printf ("%-5u %-12s %-9s %-10s %10.1f %12.6g %12.6g", i, shape, act, stored,
+              rl_layer_break_even (l->in, l->out), svd.s[0], svd.s[svd.k - 1]);
+      for (guint j = 0; j < G_N_ELEMENTS (energy_ranks); j++)
+        printf (" %7.2f%%", 100.0 * rl_svd_energy (&svd, energy_ranks[j]));
+      printf ("\n");
+      rl_layer_svd_clear (&svd);
+    }
+  printf ("\nE@r: share of the layer's energy (sum of squared singular values) kept at rank r.\n");
+  return 0;
+}
