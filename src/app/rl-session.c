@@ -13,6 +13,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "rl-session.h"
@@ -24,9 +25,6 @@ const guint rl_session_sweep_ranks[] = {
 const guint rl_session_n_sweep_ranks = G_N_ELEMENTS (rl_session_sweep_ranks);
 
 #define DEFAULT_RANK      25u
-#define LATENCY_WARMUP    1u
-#define LATENCY_REPEATS   3u
-#define SWEEP_REPEATS     3u
 
 struct _RlSession
 {
@@ -161,17 +159,7 @@ _rl_session_emit_train_progress (RlSession             *self,
   g_signal_emit (self, signals[SIGNAL_TRAIN_PROGRESS], 0, progress);
 }
 
-RlModelBox *
-_rl_session_get_box (RlSession *self)
-{
-  return self->box;
-}
 
-const RlDataset *
-_rl_session_get_test (RlSession *self)
-{
-  return self->test;
-}
 
 static void
 set_bool (RlSession *self,
@@ -186,21 +174,21 @@ set_bool (RlSession *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
-void
+static void
 _rl_session_set_loading (RlSession *self,
                          gboolean   loading)
 {
   set_bool (self, &self->loading, loading, PROP_LOADING);
 }
 
-void
+static void
 _rl_session_set_training (RlSession *self,
                           gboolean   training)
 {
   set_bool (self, &self->training, training, PROP_TRAINING);
 }
 
-void
+static void
 _rl_session_set_evaluating (RlSession *self,
                             gboolean   running)
 {
@@ -222,7 +210,7 @@ figures_for_model (const RlModel *model,
 
 /* ----------------------------------------------------------- data load */
 
-void
+static void
 _rl_session_set_data (RlSession  *self,
                       RlDataset  *test,
                       const char *dir)
@@ -249,7 +237,7 @@ _rl_session_set_data (RlSession  *self,
 
 /* ------------------------------------------------------- model changes */
 
-void
+static void
 _rl_session_set_model (RlSession  *self,
                        RlModel    *dense,
                        const char *path)
@@ -292,11 +280,6 @@ _rl_session_set_model (RlSession  *self,
   start_svd (self);
 }
 
-const char *
-_rl_session_get_model_path (RlSession *self)
-{
-  return self->model_path;
-}
 
 /* ----------------------------------------------------------------- SVD */
 
@@ -411,4 +394,553 @@ maybe_start_evaluation (RlSession *self)
   _rl_session_set_evaluating (self, TRUE);
   _rl_session_evaluate_async (self, self->box, self->test, self->rank, self->mode,
                               need_original, eval_done, NULL);
+}
+
+/* --------------------------------------------------------------- sweep */
+
+static void
+sweep_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  RlSession *self = RL_SESSION (object);
+  g_autoptr(RlModelBox) box = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) rows = _rl_session_sweep_finish (self, result, &error);
+
+  if (box != self->box ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* replaced by a newer model or a newer sweep */
+  _rl_session_emit_job_progress (self, NULL, -1);
+  if (rows == NULL)
+    {
+      _rl_session_emit_error (self, _("The rank sweep failed"), error);
+      return;
+    }
+  g_clear_pointer (&self->sweep, g_array_unref);
+  self->sweep = g_steal_pointer (&rows);
+  g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+}
+
+static void
+start_sweep (RlSession *self)
+{
+  if (self->box == NULL || self->box->svd == NULL || self->test == NULL)
+    return;
+
+  g_cancellable_cancel (self->sweep_cancellable);
+  g_clear_object (&self->sweep_cancellable);
+  self->sweep_cancellable = g_cancellable_new ();
+  _rl_session_emit_job_progress (self, _("Sweeping ranks for the charts…"), 0);
+  _rl_session_sweep_async (self, self->box, self->test, self->mode,
+                           self->sweep_cancellable, sweep_done,
+                           _rl_model_box_ref (self->box));
+}
+
+/* ------------------------------------------------------------ training */
+
+static void
+train_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  RlSession *self = RL_SESSION (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+  g_autofree char *saved_path = NULL;
+  RlModel *model;
+
+  model = _rl_session_train_finish (self, result, &saved_path, &save_error, &error);
+  g_clear_object (&self->train_cancellable);
+  _rl_session_set_training (self, FALSE);
+
+  if (model == NULL)
+    {
+      _rl_session_emit_error (self, _("Training failed"), error);
+      return;
+    }
+
+  _rl_session_set_model (self, model, saved_path);
+  if (save_error != NULL)
+    _rl_session_emit_error (self, _("The trained model could not be saved"), save_error);
+}
+
+void
+rl_session_train (RlSession *self)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  if (self->training)
+    return;
+  if (self->data_dir == NULL)
+    {
+      _rl_session_emit_error (self,
+                              _("Cannot train: the MNIST data was not found. Run "
+                                "data/fetch-mnist.sh or set RANKLAB_MNIST_DIR to the "
+                                "folder holding the four IDX files."), NULL);
+      return;
+    }
+
+  self->train_cancellable = g_cancellable_new ();
+  _rl_session_set_training (self, TRUE);
+  _rl_session_train_async (self, self->data_dir, self->train_cancellable, train_done, NULL);
+}
+
+void
+rl_session_cancel_train (RlSession *self)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  g_cancellable_cancel (self->train_cancellable);
+}
+
+/* ------------------------------------------------------ open and save */
+
+static void
+load_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  RlSession *self = RL_SESSION (object);
+  g_autofree char *path = user_data;
+  g_autoptr(GError) error = NULL;
+  RlModel *model = _rl_session_load_finish (self, result, &error);
+
+  _rl_session_set_loading (self, FALSE);
+  if (model == NULL)
+    {
+      g_autofree char *context = g_strdup_printf (_("Could not open “%s”"), path);
+      /* The current model, if any, stays. */
+      _rl_session_emit_error (self, context, error);
+      return;
+    }
+  _rl_session_set_model (self, model, path);
+}
+
+void
+rl_session_open_model (RlSession  *self,
+                       const char *path)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->data_loading)
+    {
+      /* Keep the order: data first, so the evaluation can start at once. */
+      g_free (self->pending_model);
+      self->pending_model = g_strdup (path);
+      _rl_session_set_loading (self, TRUE);
+      return;
+    }
+  _rl_session_set_loading (self, TRUE);
+  _rl_session_load_async (self, path, load_done, g_strdup (path));
+}
+
+static void
+save_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  RlSession *self = RL_SESSION (object);
+  g_autofree char *path = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *context = g_strdup_printf (_("Could not save “%s”"), path);
+      _rl_session_emit_error (self, context, error);
+      return;
+    }
+  g_free (self->model_path);
+  self->model_path = g_strdup (path);
+  g_free (self->model_name);
+  self->model_name = g_path_get_basename (path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
+}
+
+void
+rl_session_save_model (RlSession  *self,
+                       const char *path)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+  g_return_if_fail (path != NULL);
+
+  if (self->box == NULL)
+    return;
+  _rl_session_save_async (self, self->box, path, save_done, g_strdup (path));
+}
+
+static void
+data_done (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  RlSession *self = RL_SESSION (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  RlDataset *test = _rl_session_load_data_finish (self, result, &dir, &error);
+
+  if (test == NULL)
+    {
+      self->data_loading = FALSE;
+      if (dir != NULL)
+        {
+          g_autofree char *context =
+            g_strdup_printf (_("Could not read the MNIST test set in “%s”"), dir);
+          _rl_session_emit_error (self, context, error);
+        }
+      else
+        _rl_session_emit_error (self,
+                                _("The MNIST data was not found. Run data/fetch-mnist.sh "
+                                  "or set RANKLAB_MNIST_DIR to the folder holding the "
+                                  "four IDX files."), NULL);
+      if (self->pending_model != NULL)
+        {
+          g_autofree char *path = g_steal_pointer (&self->pending_model);
+          rl_session_open_model (self, path);
+        }
+      else
+        _rl_session_set_loading (self, FALSE);
+      return;
+    }
+  _rl_session_set_data (self, test, dir);
+}
+
+void
+rl_session_start (RlSession  *self,
+                  const char *model_path)
+{
+  g_autofree char *fallback = NULL;
+
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  if (self->started)
+    {
+      if (model_path != NULL)
+        rl_session_open_model (self, model_path);
+      return;
+    }
+  self->started = TRUE;
+
+  if (model_path == NULL)
+    {
+      fallback = rl_session_default_model_path ();
+      if (g_file_test (fallback, G_FILE_TEST_IS_REGULAR))
+        model_path = fallback;
+    }
+
+  self->data_loading = TRUE;
+  if (model_path != NULL)
+    {
+      self->pending_model = g_strdup (model_path);
+      _rl_session_set_loading (self, TRUE);
+    }
+  _rl_session_load_data_async (self, data_done, NULL);
+}
+
+void
+rl_session_shutdown (RlSession *self)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  g_cancellable_cancel (self->train_cancellable);
+  g_cancellable_cancel (self->svd_cancellable);
+  g_cancellable_cancel (self->sweep_cancellable);
+}
+
+char *
+rl_session_default_model_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "ranklab", "model.safetensors", NULL);
+}
+
+/* ------------------------------------------------------------- getters */
+
+guint
+rl_session_get_rank (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), 0);
+  return self->rank;
+}
+
+void
+rl_session_set_rank (RlSession *self,
+                     guint      rank)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  rank = CLAMP (rank, 1u, MAX (1u, self->max_rank));
+  if (rank == self->rank)
+    return;
+  self->rank = rank;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RANK]);
+  maybe_start_evaluation (self);
+}
+
+guint
+rl_session_get_max_rank (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), 1);
+  return self->max_rank;
+}
+
+RlPlanMode
+rl_session_get_plan_mode (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), RL_PLAN_PAPER);
+  return self->mode;
+}
+
+void
+rl_session_set_plan_mode (RlSession  *self,
+                          RlPlanMode  mode)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+  g_return_if_fail (mode == RL_PLAN_PAPER || mode == RL_PLAN_AUTO);
+
+  if (mode == self->mode)
+    return;
+  self->mode = mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAN_MODE]);
+  maybe_start_evaluation (self);
+  start_sweep (self);
+}
+
+gboolean
+rl_session_get_has_model (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->box != NULL;
+}
+
+gboolean
+rl_session_get_has_svd (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->box != NULL && self->box->svd != NULL;
+}
+
+gboolean
+rl_session_get_has_data (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->test != NULL;
+}
+
+gboolean
+rl_session_get_training (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->training;
+}
+
+gboolean
+rl_session_get_loading (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->loading;
+}
+
+gboolean
+rl_session_get_evaluating (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), FALSE);
+  return self->eval_running;
+}
+
+const char *
+rl_session_get_model_name (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->model_name;
+}
+
+const char *
+rl_session_get_data_dir (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->data_dir;
+}
+
+const RlModel *
+rl_session_get_dense (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->box != NULL ? self->box->dense : NULL;
+}
+
+const RlModel *
+rl_session_get_compressed (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->compressed;
+}
+
+const RlFigures *
+rl_session_get_original (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return &self->original;
+}
+
+const RlFigures *
+rl_session_get_current (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return &self->current;
+}
+
+GArray *
+rl_session_get_sweep (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->sweep;
+}
+
+/* -------------------------------------------------------------- object */
+
+static void
+rl_session_dispose (GObject *object)
+{
+  RlSession *self = RL_SESSION (object);
+
+  rl_session_shutdown (self);
+  g_clear_object (&self->train_cancellable);
+  g_clear_object (&self->svd_cancellable);
+  g_clear_object (&self->sweep_cancellable);
+
+  G_OBJECT_CLASS (rl_session_parent_class)->dispose (object);
+}
+
+static void
+rl_session_finalize (GObject *object)
+{
+  RlSession *self = RL_SESSION (object);
+
+  g_clear_pointer (&self->box, _rl_model_box_unref);
+  g_clear_pointer (&self->compressed, rl_model_free);
+  g_clear_pointer (&self->sweep, g_array_unref);
+  g_clear_pointer (&self->test, rl_dataset_free);
+  g_free (self->data_dir);
+  g_free (self->model_path);
+  g_free (self->model_name);
+  g_free (self->pending_model);
+
+  G_OBJECT_CLASS (rl_session_parent_class)->finalize (object);
+}
+
+static void
+rl_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  RlSession *self = RL_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_RANK:       g_value_set_uint (value, self->rank); break;
+    case PROP_MAX_RANK:   g_value_set_uint (value, MAX (1u, self->max_rank)); break;
+    case PROP_PLAN_MODE:  g_value_set_uint (value, self->mode); break;
+    case PROP_HAS_MODEL:  g_value_set_boolean (value, rl_session_get_has_model (self)); break;
+    case PROP_HAS_SVD:    g_value_set_boolean (value, rl_session_get_has_svd (self)); break;
+    case PROP_HAS_DATA:   g_value_set_boolean (value, self->test != NULL); break;
+    case PROP_TRAINING:   g_value_set_boolean (value, self->training); break;
+    case PROP_LOADING:    g_value_set_boolean (value, self->loading); break;
+    case PROP_EVALUATING: g_value_set_boolean (value, self->eval_running); break;
+    case PROP_MODEL_NAME: g_value_set_string (value, self->model_name); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rl_session_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  RlSession *self = RL_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_RANK:
+      rl_session_set_rank (self, g_value_get_uint (value));
+      break;
+    case PROP_PLAN_MODE:
+      rl_session_set_plan_mode (self, g_value_get_uint (value) == RL_PLAN_AUTO
+                                      ? RL_PLAN_AUTO : RL_PLAN_PAPER);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rl_session_class_init (RlSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = rl_session_dispose;
+  object_class->finalize = rl_session_finalize;
+  object_class->get_property = rl_session_get_property;
+  object_class->set_property = rl_session_set_property;
+
+  properties[PROP_RANK] =
+    g_param_spec_uint ("rank", NULL, NULL, 1, G_MAXUINT, DEFAULT_RANK, rw);
+  properties[PROP_MAX_RANK] =
+    g_param_spec_uint ("max-rank", NULL, NULL, 1, G_MAXUINT, 784, ro);
+  properties[PROP_PLAN_MODE] =
+    g_param_spec_uint ("plan-mode", NULL, NULL, RL_PLAN_PAPER, RL_PLAN_AUTO, RL_PLAN_PAPER, rw);
+  properties[PROP_HAS_MODEL] =
+    g_param_spec_boolean ("has-model", NULL, NULL, FALSE, ro);
+  properties[PROP_HAS_SVD] =
+    g_param_spec_boolean ("has-svd", NULL, NULL, FALSE, ro);
+  properties[PROP_HAS_DATA] =
+    g_param_spec_boolean ("has-data", NULL, NULL, FALSE, ro);
+  properties[PROP_TRAINING] =
+    g_param_spec_boolean ("training", NULL, NULL, FALSE, ro);
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
+  properties[PROP_EVALUATING] =
+    g_param_spec_boolean ("evaluating", NULL, NULL, FALSE, ro);
+  properties[PROP_MODEL_NAME] =
+    g_param_spec_string ("model-name", NULL, NULL, NULL, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A user-readable, already translated message. */
+  signals[SIGNAL_ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* const RlTrainProgress *, valid during the emission only. */
+  signals[SIGNAL_TRAIN_PROGRESS] =
+    g_signal_new ("train-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /* Stage text and fraction 0..1; a negative fraction means done. */
+  signals[SIGNAL_JOB_PROGRESS] =
+    g_signal_new ("job-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_DOUBLE);
+  signals[SIGNAL_RESULTS_CHANGED] =
+    g_signal_new ("results-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_SWEEP_CHANGED] =
+    g_signal_new ("sweep-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+rl_session_init (RlSession *self)
+{
+  self->rank = DEFAULT_RANK;
+  self->mode = RL_PLAN_PAPER;
+  /* Until a model is loaded: the default architecture's largest rank. */
+  self->max_rank = 784;
+}
+
+RlSession *
+rl_session_new (void)
+{
+  return g_object_new (RL_TYPE_SESSION, NULL);
 }

@@ -94,7 +94,7 @@ cli_train (int    argc,
            char **argv)
 {
   g_autofree char *data = NULL, *out = NULL, *preset_name = NULL;
-  gint epochs = -1, batch = -1, threads = 0;
+  gint epochs = -1, batch = -1, threads = 0, limit = 0;
   gint64 seed = 42;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train the study's network on MNIST");
@@ -117,6 +117,7 @@ cli_train (int    argc,
     { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (preset's value if unset)", "B" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (42)", "S" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "limit", 'l', 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only (quick runs, tests)", "N" },
     { NULL }
   };
 
@@ -157,6 +158,13 @@ cli_train (int    argc,
   test = cli_load_split (data, RL_SPLIT_TEST, &error);
   if (test == NULL)
     return cli_fail_error ("train", error);
+
+  if (limit != 0)
+    {
+      if (!cli_check_range ("--limit", limit, 1, train->n, &error))
+        return cli_fail_error ("train", error);
+      job.config.train_count = job.config.train_count ? MIN (job.config.train_count, (guint) limit) : (guint) limit;
+    }
 
   model = rl_model_new_default ();
   rl_model_init_weights (model, preset == RL_PRESET_PAPER ? RL_INIT_GLOROT_UNIFORM : RL_INIT_HE_UNIFORM,

@@ -591,8 +591,9 @@ rl_dataset_find_dir (const char *explicit_dir)
   g_autofree char *fallback = NULL;
   const char *env;
 
-  if (dir_has_test_images (explicit_dir))
-    return g_strdup (explicit_dir);
+  /* A folder the user named is final: never fall back silently. */
+  if (explicit_dir != NULL)
+    return dir_has_test_images (explicit_dir) ? g_strdup (explicit_dir) : NULL;
 
   env = g_getenv ("RANKLAB_MNIST_DIR");
   if (dir_has_test_images (env))
@@ -624,7 +625,8 @@ rl_dataset_slice (const RlDataset *ds,
   out->cols = ds->cols;
   if (count > 0)
     {
-      out->images = g_memdup2 (ds->images + (gsize) start * pix, (gsize) count * pix * sizeof (float));
+      out->images = g_memdup2 (ds->images + (gsize) start * pix,
+                               (gsize) count * pix * sizeof (float));
       out->labels = g_memdup2 (ds->labels + start, count);
     }
   return out;

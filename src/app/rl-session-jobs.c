@@ -1,0 +1,645 @@
+/* rl-session-jobs.c — the session's background jobs (GTask workers).
+ *
+ * A worker only reads what its task data owns or references (a ModelBox
+ * ref, the immutable test set); it never touches the session's fields or any
+ * widget. Progress goes to the main thread through g_main_context_invoke. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "rl-session-private.h"
+
+#define LATENCY_WARMUP   1u
+#define LATENCY_REPEATS  3u
+#define SWEEP_REPEATS    3u
+#define PROGRESS_PERIOD  0.1   /* seconds between two progress messages */
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct
+{
+  RlSession  *session;    /* strong ref, released on the main thread */
+  const char *label;      /* translated, static */
+  double      last_time;
+  double      last_fraction;
+} JobProgress;
+
+typedef struct
+{
+  RlSession  *session;
+  const char *label;
+  double      fraction;
+} ProgressMsg;
+
+static void
+progress_msg_free (gpointer data)
+{
+  ProgressMsg *msg = data;
+
+  g_object_unref (msg->session);
+  g_free (msg);
+}
+
+static gboolean
+progress_dispatch (gpointer data)
+{
+  ProgressMsg *msg = data;
+
+  _rl_session_emit_job_progress (msg->session, msg->label, msg->fraction);
+  return G_SOURCE_REMOVE;
+}
+
+/* RlProgressFunc, called in the worker. */
+static void
+job_progress_cb (double      fraction,
+                 const char *stage,
+                 gpointer    user_data)
+{
+  JobProgress *jp = user_data;
+  ProgressMsg *msg;
+  double now = rl_now ();
+
+  if (now - jp->last_time < PROGRESS_PERIOD && fraction < 1.0 &&
+      fraction - jp->last_fraction < 0.05)
+    return;
+  jp->last_time = now;
+  jp->last_fraction = fraction;
+
+  msg = g_new0 (ProgressMsg, 1);
+  msg->session = g_object_ref (jp->session);
+  msg->label = jp->label;
+  msg->fraction = CLAMP (fraction, 0.0, 1.0);
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, progress_dispatch,
+                              msg, progress_msg_free);
+}
+
+typedef struct
+{
+  RlSession       *session;
+  RlTrainProgress  progress;
+} TrainMsg;
+
+static void
+train_msg_free (gpointer data)
+{
+  TrainMsg *msg = data;
+
+  g_object_unref (msg->session);
+  g_free (msg);
+}
+
+static gboolean
+train_msg_dispatch (gpointer data)
+{
+  TrainMsg *msg = data;
+
+  _rl_session_emit_train_progress (msg->session, &msg->progress);
+  return G_SOURCE_REMOVE;
+}
+
+/* RlTrainProgressFunc, called in the worker (the core throttles it). */
+static void
+train_progress_cb (const RlTrainProgress *progress,
+                   gpointer               user_data)
+{
+  TrainMsg *msg = g_new0 (TrainMsg, 1);
+
+  msg->session = g_object_ref (RL_SESSION (user_data));
+  msg->progress = *progress;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, train_msg_dispatch,
+                              msg, train_msg_free);
+}
+
+/* ---------------------------------------------------------------- data */
+
+static void
+load_data_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  const char *dir = task_data;
+  GError *error = NULL;
+  RlDataset *test;
+
+  if (dir == NULL)
+    {
+      g_task_return_new_error (task, RL_ERROR, RL_ERROR_IO, "%s",
+                               _("The MNIST data was not found"));
+      return;
+    }
+  test = rl_dataset_load_dir (dir, RL_SPLIT_TEST, &error);
+  if (test == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, test, (GDestroyNotify) rl_dataset_free);
+}
+
+void
+_rl_session_load_data_async (RlSession           *self,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, _rl_session_load_data_async);
+  /* Looking for the folder only stats a few paths: done here. */
+  g_task_set_task_data (task, rl_dataset_find_dir (NULL), g_free);
+  g_task_run_in_thread (task, load_data_thread);
+}
+
+RlDataset *
+_rl_session_load_data_finish (RlSession     *self,
+                              GAsyncResult  *result,
+                              char         **dir,
+                              GError       **error)
+{
+  *dir = g_strdup (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------- open and save */
+
+static gboolean
+check_usable (const RlModel  *model,
+              const char     *path,
+              GError        **error)
+{
+  if (rl_model_is_factored (model))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
+                   _("%s holds an already factored model; open a dense model"), path);
+      return FALSE;
+    }
+  else if (rl_model_input_size (model) != RL_DIGIT_PIXELS ||
+           rl_model_output_size (model) != 10)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_SHAPE,
+                   _("the model maps %u inputs to %u outputs, but a digit model "
+                     "needs 784 inputs and 10 outputs"),
+                   rl_model_input_size (model), rl_model_output_size (model));
+      return FALSE;
+    }
+  return rl_model_check_finite (model, error);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  GError *error = NULL;
+  g_autoptr(RlModel) model = rl_model_load (path, &error);
+
+  if (model == NULL || !check_usable (model, path, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&model), (GDestroyNotify) rl_model_free);
+}
+
+void
+_rl_session_load_async (RlSession           *self,
+                        const char          *path,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, _rl_session_load_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+RlModel *
+_rl_session_load_finish (RlSession     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  RlModelBox *box;
+  char       *path;
+} SaveData;
+
+static void
+save_data_free (gpointer data)
+{
+  SaveData *sd = data;
+
+  _rl_model_box_unref (sd->box);
+  g_free (sd->path);
+  g_free (sd);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *sd = task_data;
+  GError *error = NULL;
+
+  if (!rl_model_save (sd->box->dense, sd->path, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+_rl_session_save_async (RlSession           *self,
+                        RlModelBox          *box,
+                        const char          *path,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  SaveData *sd = g_new0 (SaveData, 1);
+
+  sd->box = _rl_model_box_ref (box);
+  sd->path = g_strdup (path);
+  g_task_set_source_tag (task, _rl_session_save_async);
+  g_task_set_task_data (task, sd, save_data_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+/* ------------------------------------------------------------ training */
+
+typedef struct
+{
+  char    *data_dir;
+  char    *saved_path;
+  GError  *save_error;
+} TrainData;
+
+static void
+train_data_free (gpointer data)
+{
+  TrainData *td = data;
+
+  g_free (td->data_dir);
+  g_free (td->saved_path);
+  g_clear_error (&td->save_error);
+  g_free (td);
+}
+
+static void
+train_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  TrainData *td = task_data;
+  GError *error = NULL;
+  g_autoptr(RlDataset) train = NULL;
+  g_autoptr(RlModel) model = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  RlTrainConfig config;
+
+  train = rl_dataset_load_dir (td->data_dir, RL_SPLIT_TRAIN, &error);
+  if (train == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  rl_train_config_init (&config, RL_PRESET_DEFAULT);
+  model = rl_model_new_default ();
+  /* ReLU hidden layers: He-uniform for our own preset (the paper's preset
+   * would use Glorot-uniform, as Keras does). */
+  rl_model_init_weights (model, RL_INIT_HE_UNIFORM, config.seed);
+  if (!rl_train (model, train, &config, cancellable, train_progress_cb, source_object, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* Saved at once (atomically); a failed save keeps the model in memory. */
+  path = rl_session_default_model_path ();
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (&td->save_error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Could not create the folder %s: %s"), dir, g_strerror (saved_errno));
+    }
+  else if (rl_model_save (model, path, &td->save_error))
+    td->saved_path = g_steal_pointer (&path);
+
+  g_task_return_pointer (task, g_steal_pointer (&model), (GDestroyNotify) rl_model_free);
+}
+
+void
+_rl_session_train_async (RlSession           *self,
+                         const char          *data_dir,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  TrainData *td = g_new0 (TrainData, 1);
+
+  td->data_dir = g_strdup (data_dir);
+  g_task_set_source_tag (task, _rl_session_train_async);
+  g_task_set_task_data (task, td, train_data_free);
+  g_task_run_in_thread (task, train_thread);
+}
+
+RlModel *
+_rl_session_train_finish (RlSession     *self,
+                          GAsyncResult  *result,
+                          char         **saved_path,
+                          GError       **save_error,
+                          GError       **error)
+{
+  TrainData *td = g_task_get_task_data (G_TASK (result));
+  RlModel *model = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (model != NULL)
+    {
+      *saved_path = g_steal_pointer (&td->saved_path);
+      *save_error = g_steal_pointer (&td->save_error);
+    }
+  return model;
+}
+
+/* ----------------------------------------------------------------- SVD */
+
+typedef struct
+{
+  RlModelBox  *box;
+  JobProgress  progress;
+} BoxJob;
+
+static void
+box_job_free (gpointer data)
+{
+  BoxJob *job = data;
+
+  _rl_model_box_unref (job->box);
+  g_object_unref (job->progress.session);
+  g_free (job);
+}
+
+static BoxJob *
+box_job_new (RlSession  *self,
+             RlModelBox *box,
+             const char *label)
+{
+  BoxJob *job = g_new0 (BoxJob, 1);
+
+  job->box = _rl_model_box_ref (box);
+  job->progress.session = g_object_ref (self);
+  job->progress.label = label;
+  job->progress.last_time = -1;
+  return job;
+}
+
+static void
+svd_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  BoxJob *job = task_data;
+  GError *error = NULL;
+  gboolean from_cache = FALSE;
+  RlSvd *svd;
+
+  svd = rl_svd_get_cached (job->box->dense, &from_cache, cancellable,
+                           job_progress_cb, &job->progress, &error);
+  if (svd == NULL)
+    g_task_return_error (task, error);
+  else
+    {
+      g_debug ("SVD %s", from_cache ? "loaded from the cache" : "computed and cached");
+      g_task_return_pointer (task, svd, (GDestroyNotify) rl_svd_free);
+    }
+}
+
+void
+_rl_session_svd_async (RlSession           *self,
+                       RlModelBox          *box,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, _rl_session_svd_async);
+  g_task_set_task_data (task, box_job_new (self, box, _("Computing the SVD of every layer…")),
+                        box_job_free);
+  g_task_run_in_thread (task, svd_thread);
+}
+
+RlSvd *
+_rl_session_svd_finish (RlSession     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---------------------------------------------------------- evaluation */
+
+void
+_rl_eval_result_free (RlEvalResult *res)
+{
+  if (res == NULL)
+    return;
+  g_clear_pointer (&res->box, _rl_model_box_unref);
+  g_clear_pointer (&res->compressed, rl_model_free);
+  g_free (res);
+}
+
+typedef struct
+{
+  RlModelBox      *box;
+  const RlDataset *test;   /* owned by the session, which the task keeps alive */
+  guint            rank;
+  RlPlanMode       mode;
+  gboolean         need_original;
+} EvalData;
+
+static void
+eval_data_free (gpointer data)
+{
+  EvalData *ed = data;
+
+  _rl_model_box_unref (ed->box);
+  g_free (ed);
+}
+
+static void
+measure (const RlModel   *model,
+         const RlDataset *test,
+         RlWorkspace     *ws,
+         RlFigures       *fig)
+{
+  RlAccuracy acc;
+  RlLatency lat;
+
+  memset (fig, 0, sizeof *fig);
+  fig->valid = TRUE;
+  fig->params = rl_model_param_count (model);
+  fig->memory_mb = rl_model_memory_mb (model);
+  fig->accuracy = -1;
+  fig->latency_s = -1;
+  fig->speedup = -1;
+  if (test == NULL)
+    return;
+
+  rl_eval_accuracy (model, test, ws, &acc);
+  fig->accuracy = acc.accuracy;
+  rl_eval_latency (model, test, LATENCY_WARMUP, LATENCY_REPEATS, ws, &lat);
+  fig->latency_s = lat.median_s;
+}
+
+static void
+eval_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  EvalData *ed = task_data;
+  GError *error = NULL;
+  g_autoptr(RlEvalResult) res = g_new0 (RlEvalResult, 1);
+  g_autoptr(RlPlan) plan = NULL;
+  g_autoptr(RlWorkspace) ws = rl_workspace_new ();
+
+  res->box = _rl_model_box_ref (ed->box);
+  res->rank = ed->rank;
+  res->mode = ed->mode;
+
+  plan = rl_plan_uniform (ed->box->dense, ed->rank, ed->mode);
+  res->compressed = rl_compress (ed->box->dense, ed->box->svd, plan, &error);
+  if (res->compressed == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (ed->need_original)
+    {
+      measure (ed->box->dense, ed->test, ws, &res->original);
+      res->original.rank = 0;
+      res->has_original = TRUE;
+    }
+  measure (res->compressed, ed->test, ws, &res->current);
+  res->current.rank = ed->rank;
+
+  g_task_return_pointer (task, g_steal_pointer (&res), (GDestroyNotify) _rl_eval_result_free);
+}
+
+void
+_rl_session_evaluate_async (RlSession           *self,
+                            RlModelBox          *box,
+                            const RlDataset     *test,
+                            guint                rank,
+                            RlPlanMode           mode,
+                            gboolean             need_original,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  EvalData *ed = g_new0 (EvalData, 1);
+
+  ed->box = _rl_model_box_ref (box);
+  ed->test = test;
+  ed->rank = rank;
+  ed->mode = mode;
+  ed->need_original = need_original;
+  g_task_set_source_tag (task, _rl_session_evaluate_async);
+  g_task_set_task_data (task, ed, eval_data_free);
+  g_task_run_in_thread (task, eval_thread);
+}
+
+RlEvalResult *
+_rl_session_evaluate_finish (RlSession     *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --------------------------------------------------------------- sweep */
+
+typedef struct
+{
+  BoxJob          *job;
+  const RlDataset *test;
+  RlPlanMode       mode;
+} SweepData;
+
+static void
+sweep_data_free (gpointer data)
+{
+  SweepData *sd = data;
+
+  box_job_free (sd->job);
+  g_free (sd);
+}
+
+static void
+sweep_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  SweepData *sd = task_data;
+  GError *error = NULL;
+  guint max_rank = rl_plan_max_rank (sd->job->box->dense);
+  guint ranks[64];
+  guint n = 0;
+  GArray *rows;
+
+  for (guint i = 0; i < rl_session_n_sweep_ranks && n < G_N_ELEMENTS (ranks); i++)
+    if (rl_session_sweep_ranks[i] <= max_rank)
+      ranks[n++] = rl_session_sweep_ranks[i];
+
+  rows = rl_sweep (sd->job->box->dense, sd->job->box->svd, sd->test, ranks, n, sd->mode,
+                   SWEEP_REPEATS, cancellable, job_progress_cb, &sd->job->progress, &error);
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_array_unref);
+}
+
+void
+_rl_session_sweep_async (RlSession           *self,
+                         RlModelBox          *box,
+                         const RlDataset     *test,
+                         RlPlanMode           mode,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  SweepData *sd = g_new0 (SweepData, 1);
+
+  sd->job = box_job_new (self, box, _("Sweeping ranks for the charts…"));
+  sd->test = test;
+  sd->mode = mode;
+  g_task_set_source_tag (task, _rl_session_sweep_async);
+  g_task_set_task_data (task, sd, sweep_data_free);
+  g_task_run_in_thread (task, sweep_thread);
+}
+
+GArray *
+_rl_session_sweep_finish (RlSession     *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

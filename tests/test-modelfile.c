@@ -1,0 +1,537 @@
+/* test-modelfile.c — safetensors model files and the SVD cache: exact round
+ * trips, the file layout checked by an independent parse, refusal of broken
+ * files with messages that name the fault, and atomic replacement. */
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "rl-error.h"
+#include "rl-model.h"
+#include "rl-modelfile.h"
+#include "rl-safetensors.h"
+#include "rl-svd.h"
+
+static const guint small_sizes[] = { 12, 9, 7, 3 };
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void
+fill_random (float  *v,
+             gsize   n,
+             GRand  *rand)
+{
+  for (gsize i = 0; i < n; i++)
+    v[i] = (float) g_rand_double_range (rand, -1.0, 1.0);
+}
+
+static RlModel *
+make_dense (const guint *sizes,
+            guint        n_sizes,
+            guint32      seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GError) error = NULL;
+  RlModel *model = rl_model_new (sizes, n_sizes, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < model->n_layers; i++)
+    {
+      fill_random (model->layers[i].w, (gsize) model->layers[i].in * model->layers[i].out, rand);
+      fill_random (model->layers[i].bias, model->layers[i].out, rand);
+    }
+  rl_model_set_meta (model, "preset", "test");
+  rl_model_set_meta (model, "seed", "42");
+  rl_model_set_meta (model, "note", "ünïcödé, \"quotes\" and \\ backslash");
+  return model;
+}
+
+/* Layers 0 and 2 factored (ranks 4 and 2), layer 1 dense. */
+static RlModel *
+make_factored (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  RlModel *model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 3);
+  const guint ranks[] = { 4, 0, 2 };
+
+  for (guint i = 0; i < model->n_layers; i++)
+    {
+      RlLayer *l = &model->layers[i];
+
+      if (ranks[i] == 0)
+        continue;
+      g_clear_pointer (&l->w, g_free);
+      l->rank = ranks[i];
+      l->a = g_new (float, l->in * l->rank);
+      l->b = g_new (float, l->rank * l->out);
+      fill_random (l->a, l->in * l->rank, rand);
+      fill_random (l->b, l->rank * l->out, rand);
+    }
+  rl_model_set_meta (model, "fine_tuned", "yes");
+  return model;
+}
+
+static void
+assert_floats_equal (const float *x,
+                     const float *y,
+                     gsize        n)
+{
+  g_assert_true ((x == NULL) == (y == NULL));
+  if (x != NULL)
+    g_assert_cmpmem (x, n * sizeof (float), y, n * sizeof (float));
+}
+
+static void
+assert_models_identical (const RlModel *x,
+                         const RlModel *y)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_assert_cmpuint (x->n_layers, ==, y->n_layers);
+  for (guint i = 0; i < x->n_layers; i++)
+    {
+      const RlLayer *a = &x->layers[i], *b = &y->layers[i];
+
+      g_assert_cmpuint (a->in, ==, b->in);
+      g_assert_cmpuint (a->out, ==, b->out);
+      g_assert_cmpuint (a->rank, ==, b->rank);
+      g_assert_cmpint (a->act, ==, b->act);
+      assert_floats_equal (a->w, b->w, (gsize) a->in * a->out);
+      assert_floats_equal (a->a, b->a, (gsize) a->in * a->rank);
+      assert_floats_equal (a->b, b->b, (gsize) a->rank * a->out);
+      assert_floats_equal (a->bias, b->bias, a->out);
+    }
+  g_assert_cmpuint (g_hash_table_size (x->meta), ==, g_hash_table_size (y->meta));
+  g_hash_table_iter_init (&iter, x->meta);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_assert_cmpstr (value, ==, g_hash_table_lookup (y->meta, key));
+}
+
+static char *
+make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("rl-modelfile-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_chmod (dir, 0700);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        rm_rf (p);
+      else
+        g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static GBytes *
+serialize (const RlModel *model)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = rl_model_serialize (model, &error);
+
+  g_assert_no_error (error);
+  return bytes;
+}
+
+/* Deserialize bytes that must be refused; returns the error. */
+static GError *
+refuse (const guint8 *data,
+        gsize         len)
+{
+  GError *error = NULL;
+  RlModel *model = rl_model_deserialize (data, len, &error);
+
+  g_assert_null (model);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == RL_ERROR);
+  g_test_message ("refused: %s", error->message);
+  return error;
+}
+
+/* A safetensors file from a literal JSON header and n data bytes. */
+static GBytes *
+make_raw (const char *json,
+          gsize       n_data)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint64 n = GUINT64_TO_LE ((guint64) strlen (json));
+
+  g_byte_array_append (a, (const guint8 *) &n, 8);
+  g_byte_array_append (a, (const guint8 *) json, strlen (json));
+  for (gsize i = 0; i < n_data; i++)
+    {
+      guint8 zero = 0;
+      g_byte_array_append (a, &zero, 1);
+    }
+  return g_byte_array_free_to_bytes (a);
+}
+
+/* The small dense model's file, written tensor by tensor with one change. */
+typedef enum { VARIANT_SHAPE, VARIANT_MISSING, VARIANT_EXTRA, VARIANT_DTYPE, VARIANT_NAN } Variant;
+
+static GBytes *
+make_variant (Variant variant)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(RlStWriter) w = rl_st_writer_new ();
+  g_autoptr(GError) error = NULL;
+  static double f64_data[21];
+
+  rl_st_writer_add_meta (w, "format", "ranklab-mlp");
+  rl_st_writer_add_meta (w, "version", "1");
+  rl_st_writer_add_meta (w, "sizes", "12,9,7,3");
+  rl_st_writer_add_meta (w, "activations", "relu,relu,sigmoid");
+  if (variant == VARIANT_NAN)
+    model->layers[1].w[5] = NAN;
+  for (guint i = 0; i < model->n_layers; i++)
+    {
+      RlLayer *l = &model->layers[i];
+      g_autofree char *wn = g_strdup_printf ("layers.%u.weight", i);
+      g_autofree char *bn = g_strdup_printf ("layers.%u.bias", i);
+      guint64 shape[2] = { l->in, l->out };
+      guint64 bshape[1] = { l->out };
+
+      if (variant == VARIANT_SHAPE && i == 2)
+        shape[1] = 2;   /* [7,2] instead of [7,3] */
+      if (variant == VARIANT_DTYPE && i == 2)
+        g_assert_true (rl_st_writer_add (w, wn, RL_ST_F64, 2, shape, f64_data, &error));
+      else
+        g_assert_true (rl_st_writer_add (w, wn, RL_ST_F32, 2, shape, l->w, &error));
+      if (!(variant == VARIANT_MISSING && i == 1))
+        g_assert_true (rl_st_writer_add (w, bn, RL_ST_F32, 1, bshape, l->bias, &error));
+    }
+  if (variant == VARIANT_EXTRA)
+    {
+      guint64 shape[1] = { 3 };
+      g_assert_true (rl_st_writer_add (w, "layers.2.extra", RL_ST_F32, 1, shape,
+                                       model->layers[2].bias, &error));
+    }
+  return rl_st_writer_finish (w, &error);
+}
+
+/* ---- round trips ------------------------------------------------------ */
+
+static void
+roundtrip (const RlModel *model)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autoptr(GBytes) bytes = serialize (model);
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(RlModel) from_mem = NULL;
+  g_autoptr(RlModel) from_file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len;
+
+  from_mem = rl_model_deserialize (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  assert_models_identical (model, from_mem);
+
+  g_assert_true (rl_model_save (model, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpmem (contents, len, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  from_file = rl_model_load (path, &error);
+  g_assert_no_error (error);
+  assert_models_identical (model, from_file);
+
+  /* Saving what was loaded gives the same bytes. */
+  again = serialize (from_file);
+  g_assert_true (g_bytes_equal (bytes, again));
+  rm_rf (dir);
+}
+
+static void
+test_roundtrip_dense (void)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+
+  model->layers[1].act = RL_ACT_NONE;   /* every activation survives */
+  roundtrip (model);
+}
+
+static void
+test_roundtrip_factored (void)
+{
+  g_autoptr(RlModel) model = make_factored ();
+  g_autoptr(GBytes) bytes = serialize (model);
+  g_autoptr(RlStReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roundtrip (model);
+  reader = rl_st_reader_new (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rl_st_reader_get_meta (reader, "ranks"), ==, "4,0,2");
+  g_assert_nonnull (rl_st_reader_get (reader, "layers.0.a"));
+  g_assert_nonnull (rl_st_reader_get (reader, "layers.2.b"));
+  g_assert_null (rl_st_reader_get (reader, "layers.0.weight"));
+  g_assert_nonnull (rl_st_reader_get (reader, "layers.1.weight"));
+}
+
+/* Parse the file by hand with json-glib: the layout any safetensors reader expects. */
+static void
+test_layout (void)
+{
+  g_autoptr(RlModel) model = make_factored ();
+  g_autoptr(GBytes) bytes = serialize (model);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  guint64 n, expected_begin = 0;
+  JsonObject *root, *meta;
+  const char *names[] = { "layers.0.a", "layers.0.b", "layers.0.bias", "layers.1.weight",
+                          "layers.1.bias", "layers.2.a", "layers.2.b", "layers.2.bias" };
+
+  memcpy (&n, data, 8);
+  n = GUINT64_FROM_LE (n);
+  g_assert_cmpuint (n % 8, ==, 0);
+  g_assert_cmpuint (8 + n, <=, len);
+  g_assert_cmpint (data[8], ==, '{');
+  g_assert_true (json_parser_load_from_data (parser, (const char *) data + 8, (gssize) n, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpuint (json_object_get_size (root), ==, 1 + G_N_ELEMENTS (names));
+  meta = json_object_get_object_member (root, "__metadata__");
+  g_assert_cmpstr (json_object_get_string_member (meta, "format"), ==, "ranklab-mlp");
+  g_assert_cmpstr (json_object_get_string_member (meta, "version"), ==, "1");
+  g_assert_cmpstr (json_object_get_string_member (meta, "sizes"), ==, "12,9,7,3");
+  g_assert_cmpstr (json_object_get_string_member (meta, "activations"), ==, "relu,relu,sigmoid");
+  g_assert_cmpstr (json_object_get_string_member (meta, "seed"), ==, "42");
+
+  for (guint t = 0; t < G_N_ELEMENTS (names); t++)
+    {
+      JsonObject *info = json_object_get_object_member (root, names[t]);
+      JsonArray *shape = json_object_get_array_member (info, "shape");
+      JsonArray *offs = json_object_get_array_member (info, "data_offsets");
+      guint layer = names[t][7] - '0';
+      const RlLayer *l = &model->layers[layer];
+      const char *suffix = names[t] + 9;
+      guint64 rows = l->in, cols = l->out, begin, end;
+      const float *src = l->w;
+
+      if (g_str_equal (suffix, "a"))
+        cols = l->rank, src = l->a;
+      else if (g_str_equal (suffix, "b"))
+        rows = l->rank, src = l->b;
+      else if (g_str_equal (suffix, "bias"))
+        rows = 1, src = l->bias;
+
+      g_assert_cmpstr (json_object_get_string_member (info, "dtype"), ==, "F32");
+      g_assert_cmpuint (json_array_get_length (shape), ==, g_str_equal (suffix, "bias") ? 1 : 2);
+      if (rows != 1)
+        g_assert_cmpint (json_array_get_int_element (shape, 0), ==, (gint64) rows);
+      g_assert_cmpint (json_array_get_int_element (shape, json_array_get_length (shape) - 1),
+                       ==, (gint64) cols);
+      begin = json_array_get_int_element (offs, 0);
+      end = json_array_get_int_element (offs, 1);
+      g_assert_cmpuint (begin, ==, expected_begin);   /* contiguous, in order */
+      g_assert_cmpuint (end - begin, ==, rows * cols * 4);
+      g_assert_cmpmem (data + 8 + n + begin, end - begin, src, rows * cols * 4);
+      expected_begin = end;
+    }
+  g_assert_cmpuint (8 + n + expected_begin, ==, len);
+  g_assert_cmpuint (expected_begin, ==, 4 * rl_model_param_count (model));
+}
+
+/* ---- refusals --------------------------------------------------------- */
+
+static void
+test_refuse_truncated (void)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(GBytes) bytes = serialize (model);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  g_autoptr(GError) by_one = refuse (data, len - 1);
+  g_autoptr(GError) by_half = refuse (data, len / 2);
+  g_autoptr(GError) tiny = refuse (data, 5);
+  g_autofree char *expected = g_strdup_printf ("file is truncated: tensor layers.2.bias ends at byte %"
+                                               G_GSIZE_FORMAT " but the file has %" G_GSIZE_FORMAT
+                                               " bytes", len, len - 1);
+
+  g_assert_error (by_one, RL_ERROR, RL_ERROR_FORMAT);
+  g_assert_cmpstr (by_one->message, ==, expected);
+  g_assert_error (by_half, RL_ERROR, RL_ERROR_FORMAT);
+  g_assert_true (g_str_has_prefix (by_half->message, "file is truncated: tensor layers."));
+  g_assert_error (tiny, RL_ERROR, RL_ERROR_FORMAT);
+}
+
+static void
+test_refuse_header_length (void)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(GBytes) bytes = serialize (model);
+  gsize len;
+  g_autofree guint8 *data = g_memdup2 (g_bytes_get_data (bytes, &len), g_bytes_get_size (bytes));
+  const guint64 claims[] = { len - 7, G_MAXUINT64, G_GUINT64_CONSTANT (1) << 40 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (claims); i++)
+    {
+      guint64 le = GUINT64_TO_LE (claims[i]);
+      g_autoptr(GError) error = NULL;
+
+      memcpy (data, &le, 8);
+      error = refuse (data, len);
+      g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+      g_assert_nonnull (strstr (error->message, "exceeds the file size"));
+    }
+}
+
+static void
+test_refuse_malformed_json (void)
+{
+  const char *bad[] = {
+    "{\"__metadata__\":{\"format\":\"ranklab-mlp\"},\"x\":{\"dtype\":\"F32\" \"shape\":[1]}}",
+    "{\"__metadata__\":{\"format\":\"ranklab-mlp\"}",
+    "[1,2,3]",
+    "{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},"
+    "\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}",       /* duplicate key */
+    "{\"__metadata__\":{\"format\":1}}",                                     /* not a string */
+    "{\"\xff\xfe\":1}",                                                      /* not UTF-8 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GBytes) raw = make_raw (bad[i], 4);
+      g_autoptr(GError) error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+
+      g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+    }
+}
+
+static void
+test_refuse_layout (void)
+{
+  const struct { const char *json; gsize n_data; const char *needle; int code; } cases[] = {
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", 8,
+      "more than 4294967296 elements", RL_ERROR_LIMIT },
+    { "{\"t\":{\"dtype\":\"F64\",\"shape\":[65536,65536,65536,65536],\"data_offsets\":[0,8]}}", 8,
+      "elements", RL_ERROR_LIMIT },                                     /* overflows u64 */
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[0,12]}}", 12,
+      "needs 8 bytes but data_offsets span 12", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"Q7\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+      "unknown dtype “Q7”", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4,
+      "not a non-negative integer", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4,
+      "data_offsets", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      "\"u\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "overlap", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8,
+      "4 unused bytes before tensor t", RL_ERROR_FORMAT },
+    { "{\"t\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 12,
+      "8 unused bytes after the last tensor", RL_ERROR_FORMAT },
+    { "{\"__metadata__\":{\"format\":\"other\",\"version\":\"1\"}}", 0, "not a RankLab model",
+      RL_ERROR_FORMAT },
+    { "{\"__metadata__\":{\"format\":\"ranklab-mlp\",\"version\":\"2\"}}", 0, "version “2”",
+      RL_ERROR_FORMAT },
+    { "{\"__metadata__\":{\"format\":\"ranklab-mlp\",\"version\":\"1\",\"sizes\":\"12,99999,3\","
+      "\"activations\":\"relu,sigmoid\"}}", 0, "“sizes” entry 1", RL_ERROR_LIMIT },
+    { "{\"__metadata__\":{\"format\":\"ranklab-mlp\",\"version\":\"1\",\"sizes\":\"2,2\","
+      "\"activations\":\"tanh\"}}", 0, "unknown activation “tanh”", RL_ERROR_FORMAT },
+    { "{\"__metadata__\":{\"format\":\"ranklab-mlp\",\"version\":\"1\",\"sizes\":\"2,3\","
+      "\"activations\":\"relu\",\"ranks\":\"3\"}}", 0, "rank 3 exceeds", RL_ERROR_FORMAT },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) raw = make_raw (cases[i].json, cases[i].n_data);
+      g_autoptr(GError) error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+
+      g_assert_error (error, RL_ERROR, cases[i].code);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("case %u: “%s” does not contain “%s”", i, error->message, cases[i].needle);
+    }
+}
+
+static void
+test_refuse_tensors (void)
+{
+  const struct { Variant v; const char *message; int code; } cases[] = {
+    { VARIANT_SHAPE, "layer 2 (layers.2.weight): expected shape [7,3], file has [7,2]", RL_ERROR_SHAPE },
+    { VARIANT_MISSING, "layer 1: tensor layers.1.bias is missing", RL_ERROR_FORMAT },
+    { VARIANT_EXTRA, "unexpected tensor layers.2.extra for this architecture", RL_ERROR_FORMAT },
+    { VARIANT_DTYPE, "layer 2 (layers.2.weight): dtype F64, expected F32", RL_ERROR_FORMAT },
+    { VARIANT_NAN, "layer 1 (weight) holds NaN at index 5", RL_ERROR_NUMERIC },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) raw = make_variant (cases[i].v);
+      g_autoptr(GError) error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+
+      g_assert_error (error, RL_ERROR, cases[i].code);
+      g_assert_cmpstr (error->message, ==, cases[i].message);
+    }
+}
+
+/* A model we could not read back is not written either. */
+static void
+test_refuse_save_nan (void)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  model->layers[2].bias[1] = INFINITY;
+  bytes = rl_model_serialize (model, &error);
+  g_assert_null (bytes);
+  g_assert_error (error, RL_ERROR, RL_ERROR_NUMERIC);
+  g_assert_cmpstr (error->message, ==, "layer 2 (bias) holds Inf at index 1");
+}
+
+/* A failed load names the file and leaves the caller's model as it was. */
+static void
+test_failed_load_keeps_model (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+  g_autoptr(RlModel) original = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 5);
+  g_autoptr(RlModel) model = NULL;
+  g_autoptr(GBytes) bytes = serialize (original);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *hash_after = NULL;
+  RlModel *attempt;
+
+  g_assert_true (rl_model_save (original, path, &error));
+  model = rl_model_load (path, &error);
+  g_assert_no_error (error);
+  hash = rl_model_weights_hash (model);
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                      (gssize) g_bytes_get_size (bytes) - 3, NULL));
+  attempt = rl_model_load (path, &error);
+  g_assert_null (attempt);
+  g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_clear_error (&error);
+
+  attempt = rl_model_load (dir, &error);   /* a folder, not a file */
+  g_assert_null (attempt);
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+
+  hash_after = rl_model_weights_hash (model);
+  g_assert_cmpstr (hash, ==, hash_after);
+  assert_models_identical (original, model);
+  rm_rf (dir);
+}
