@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -534,4 +535,322 @@ test_failed_load_keeps_model (void)
   g_assert_cmpstr (hash, ==, hash_after);
   assert_models_identical (original, model);
   rm_rf (dir);
+}
+
+/* Size is checked before reading: a huge (sparse) file and a device are
+ * refused without allocating. */
+static void
+test_refuse_file_size (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "huge.safetensors", NULL);
+  g_autoptr(GError) error = NULL;
+  RlModel *model;
+
+  g_assert_true (g_file_set_contents (path, "{}", 2, NULL));
+  g_assert_cmpint (truncate (path, (off_t) RL_MODELFILE_MAX_BYTES + 1), ==, 0);
+  model = rl_model_load (path, &error);
+  g_assert_null (model);
+  g_assert_error (error, RL_ERROR, RL_ERROR_LIMIT);
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+
+  model = rl_model_load ("/dev/zero", &error);
+  g_assert_null (model);
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_assert_cmpstr (error->message, ==, "/dev/zero is not a regular file");
+  rm_rf (dir);
+}
+
+/* ---- atomic replacement ----------------------------------------------- */
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (d != NULL && g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+static void
+atomic_replace (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+  g_autofree char *probe = g_build_filename (dir, "probe", NULL);
+  g_autoptr(RlModel) first = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(RlModel) second = make_factored ();
+  g_autoptr(GBytes) second_bytes = serialize (second);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_len, after_len;
+
+  /* Replacing works and leaves no temporary file behind. */
+  g_assert_true (rl_model_save (first, path, &error));
+  g_assert_true (rl_model_save (second, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
+  g_assert_cmpmem (before, before_len, g_bytes_get_data (second_bytes, NULL),
+                   g_bytes_get_size (second_bytes));
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+
+  /* Into a read-only folder: refused, old bytes kept. */
+  g_assert_cmpint (g_chmod (dir, 0555), ==, 0);
+  if (g_file_set_contents (probe, "x", 1, NULL))
+    {
+      g_unlink (probe);
+      rm_rf (dir);
+      g_test_skip ("permissions are not enforced for this user; see /modelfile/atomic/fsize");
+      return;
+    }
+  g_assert_false (rl_model_save (first, path, &error));
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, path));
+  g_test_message ("refused: %s", error->message);
+  g_assert_true (g_file_get_contents (path, &after, &after_len, NULL));
+  g_assert_cmpmem (before, before_len, after, after_len);
+  g_assert_cmpuint (count_entries (dir), ==, 1);
+  rm_rf (dir);
+}
+
+/* Root ignores folder permissions: run as "nobody" in a subprocess then. */
+static void
+test_atomic_replace (void)
+{
+  if (geteuid () != 0)
+    {
+      atomic_replace ();
+      return;
+    }
+  if (g_test_subprocess ())
+    {
+      if (setgid (65534) != 0 || setuid (65534) != 0)
+        {
+          g_test_skip ("cannot drop root privileges");
+          return;
+        }
+      atomic_replace ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* The write itself fails half-way (file size limit): old file intact, no
+ * temporary file left. Works as root too. Runs in a subprocess. */
+static void
+test_atomic_fsize (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *dir = make_tmpdir ();
+      g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+      const guint big_sizes[] = { 64, 64, 64, 10 };
+      g_autoptr(RlModel) small = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+      g_autoptr(RlModel) big = make_dense (big_sizes, G_N_ELEMENTS (big_sizes), 2);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *before = NULL;
+      g_autofree char *after = NULL;
+      gsize before_len, after_len;
+      struct rlimit lim = { 8192, 8192 };
+
+      g_assert_true (rl_model_save (small, path, &error));
+      g_assert_true (g_file_get_contents (path, &before, &before_len, NULL));
+      g_assert_cmpuint (before_len, <, 8192);
+      signal (SIGXFSZ, SIG_IGN);
+      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &lim), ==, 0);
+
+      g_assert_false (rl_model_save (big, path, &error));
+      g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+      g_assert_nonnull (strstr (error->message, path));
+      g_test_message ("refused: %s", error->message);
+      g_assert_true (g_file_get_contents (path, &after, &after_len, NULL));
+      g_assert_cmpmem (before, before_len, after, after_len);
+      g_assert_cmpuint (count_entries (dir), ==, 1);
+      rm_rf (dir);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* ---- SVD cache -------------------------------------------------------- */
+
+/* Not a real SVD: arbitrary factors with descending s, to prove what comes
+ * back is what was stored. */
+static RlSvd *
+make_svd (const RlModel *model,
+          guint32        seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  RlSvd *svd = g_new0 (RlSvd, 1);
+
+  svd->n_layers = model->n_layers;
+  svd->layers = g_new0 (RlLayerSvd, model->n_layers);
+  svd->weights_hash = rl_model_weights_hash (model);
+  for (guint i = 0; i < model->n_layers; i++)
+    {
+      RlLayerSvd *l = &svd->layers[i];
+
+      l->m = model->layers[i].in;
+      l->n = model->layers[i].out;
+      l->k = MIN (l->m, l->n);
+      l->s = g_new (double, l->k);
+      l->us = g_new (float, l->m * l->k);
+      l->vt = g_new (float, l->k * l->n);
+      for (guint j = 0; j < l->k; j++)
+        l->s[j] = (l->k - j) + g_rand_double (rand) * 0.5 + 1.0 / 3.0;
+      fill_random (l->us, l->m * l->k, rand);
+      fill_random (l->vt, l->k * l->n, rand);
+    }
+  return svd;
+}
+
+static void
+assert_svd_equal (const RlSvd *x,
+                  const RlSvd *y)
+{
+  g_assert_cmpuint (x->n_layers, ==, y->n_layers);
+  g_assert_cmpstr (x->weights_hash, ==, y->weights_hash);
+  for (guint i = 0; i < x->n_layers; i++)
+    {
+      const RlLayerSvd *a = &x->layers[i], *b = &y->layers[i];
+
+      g_assert_cmpuint (a->m, ==, b->m);
+      g_assert_cmpuint (a->n, ==, b->n);
+      g_assert_cmpuint (a->k, ==, b->k);
+      g_assert_cmpmem (a->s, a->k * sizeof (double), b->s, b->k * sizeof (double));
+      g_assert_cmpmem (a->us, a->m * a->k * sizeof (float), b->us, b->m * b->k * sizeof (float));
+      g_assert_cmpmem (a->vt, a->k * a->n * sizeof (float), b->vt, b->k * b->n * sizeof (float));
+    }
+}
+
+static void
+test_svd_roundtrip (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "sub", "svd.safetensors", NULL);
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(RlModel) other = rl_model_copy (model);
+  g_autoptr(RlSvd) svd = make_svd (model, 11);
+  g_autoptr(RlSvd) loaded = NULL;
+  g_autoptr(RlSvd) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(RlStReader) reader = NULL;
+  const RlStTensor *t;
+
+  g_assert_true (rl_svd_save (svd, path, &error));   /* creates "sub" */
+  g_assert_no_error (error);
+  loaded = rl_svd_load (path, model, &error);
+  g_assert_no_error (error);
+  assert_svd_equal (svd, loaded);
+
+  /* The file's tensors as documented. */
+  bytes = rl_file_read_bounded (path, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  reader = rl_st_reader_new (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rl_st_reader_get_meta (reader, "weights_hash"), ==, svd->weights_hash);
+  t = rl_st_reader_get (reader, "layers.1.s");
+  g_assert_true (t != NULL && t->dtype == RL_ST_F64 && t->n_dims == 1 && t->shape[0] == 7);
+  t = rl_st_reader_get (reader, "layers.1.us");
+  g_assert_true (t != NULL && t->dtype == RL_ST_F32 && t->shape[0] == 9 && t->shape[1] == 7);
+  t = rl_st_reader_get (reader, "layers.2.vt");
+  g_assert_true (t != NULL && t->dtype == RL_ST_F32 && t->shape[0] == 3 && t->shape[1] == 3);
+
+  /* Other weights: refused by hash. */
+  other->layers[1].w[3] += 0.125f;
+  refused = rl_svd_load (path, other, &error);
+  g_assert_null (refused);
+  g_assert_error (error, RL_ERROR, RL_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "other weights"));
+  g_clear_error (&error);
+
+  /* Same hash, shapes that do not fit the model: refused by shape. */
+  svd->layers[1].m = 8;
+  g_assert_true (rl_svd_save (svd, path, &error));
+  refused = rl_svd_load (path, model, &error);
+  g_assert_null (refused);
+  g_assert_error (error, RL_ERROR, RL_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "layer 1 (layers.1.us): expected shape [9,7], file has [8,7]"));
+  rm_rf (dir);
+}
+
+static void
+test_svd_cache (void)
+{
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 9);
+  g_autoptr(RlSvd) stored = make_svd (model, 12);
+  g_autoptr(RlSvd) got = NULL;
+  g_autoptr(RlSvd) computed = NULL;
+  g_autoptr(RlSvd) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = rl_svd_cache_path (model);
+  g_autofree char *hash = rl_model_weights_hash (model);
+  g_autofree char *base = g_strdup_printf ("svd-%s.safetensors", hash);
+  g_autofree char *expected = g_build_filename (g_get_user_cache_dir (), "ranklab", base, NULL);
+  gboolean from_cache = TRUE;
+
+  g_assert_cmpstr (path, ==, expected);
+  g_assert_cmpuint (strlen (hash), ==, 64);
+
+  /* A stored (fake) SVD is returned as is: it came from the cache. */
+  g_assert_true (rl_svd_save (stored, path, &error));
+  got = rl_svd_get_cached (model, &from_cache, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (from_cache);
+  assert_svd_equal (stored, got);
+
+  /* A corrupt cache file is ignored, recomputed and replaced. */
+  g_assert_true (g_file_set_contents (path, "garbage", -1, NULL));
+  computed = rl_svd_get_cached (model, &from_cache, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (from_cache);
+  g_assert_cmpuint (computed->n_layers, ==, 3);
+  g_assert_cmpfloat (computed->layers[0].s[0], !=, stored->layers[0].s[0]);
+  reloaded = rl_svd_load (path, model, &error);
+  g_assert_no_error (error);
+  assert_svd_equal (computed, reloaded);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *cache = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  rl_core_init (0);
+  if (!g_test_subprocess ())
+    {
+      cache = make_tmpdir ();
+      g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+    }
+
+  g_test_add_func ("/modelfile/roundtrip/dense", test_roundtrip_dense);
+  g_test_add_func ("/modelfile/roundtrip/factored", test_roundtrip_factored);
+  g_test_add_func ("/modelfile/layout", test_layout);
+  g_test_add_func ("/modelfile/refuse/truncated", test_refuse_truncated);
+  g_test_add_func ("/modelfile/refuse/header-length", test_refuse_header_length);
+  g_test_add_func ("/modelfile/refuse/malformed-json", test_refuse_malformed_json);
+  g_test_add_func ("/modelfile/refuse/layout", test_refuse_layout);
+  g_test_add_func ("/modelfile/refuse/tensors", test_refuse_tensors);
+  g_test_add_func ("/modelfile/refuse/save-nan", test_refuse_save_nan);
+  g_test_add_func ("/modelfile/refuse/file-size", test_refuse_file_size);
+  g_test_add_func ("/modelfile/failed-load-keeps-model", test_failed_load_keeps_model);
+  g_test_add_func ("/modelfile/atomic/readonly", test_atomic_replace);
+  g_test_add_func ("/modelfile/atomic/fsize", test_atomic_fsize);
+  g_test_add_func ("/modelfile/svd/roundtrip", test_svd_roundtrip);
+  g_test_add_func ("/modelfile/svd/cache", test_svd_cache);
+
+  ret = g_test_run ();
+  if (cache != NULL)
+    rm_rf (cache);
+  return ret;
 }

@@ -260,9 +260,9 @@ set_hover (RlChartView *self,
   {
     g_autofree char *y = format_y (self, self->main.y[i]);
 
-    g_string_append_printf (tip, "%s %g: %s %s",
+    g_string_append_printf (tip, "%s %g\n%s: %s",
                             self->x_label ? self->x_label : _("Rank"), self->main.x[i],
-                            y, self->y_label ? self->y_label : "");
+                            self->y_label ? self->y_label : _("Value"), y);
   }
   j = nearest_point (&self->ref, x);
   if (j >= 0 && self->ref.x[j] == self->main.x[i])

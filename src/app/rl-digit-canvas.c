@@ -298,8 +298,13 @@ rl_digit_canvas_snapshot (GtkWidget   *widget,
   cairo_reset_clip (cr);
   if (gtk_widget_has_visible_focus (widget))
     {
+      GdkRGBA accent;
+
+      if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget),
+                                           "accent_bg_color", &accent))
+        gdk_rgba_parse (&accent, "#3584e4");
       cairo_set_line_width (cr, 2.0);
-      cairo_set_source_rgba (cr, 0.21, 0.52, 0.89, 1.0);
+      gdk_cairo_set_source_rgba (cr, &accent);
       cairo_translate (cr, 1, 1);
       rounded_rectangle (cr, side - 2, CORNER_RADIUS - 1);
     }
@@ -327,6 +332,18 @@ rl_digit_canvas_measure (GtkWidget      *widget,
 {
   *minimum = 112;
   *natural = RL_DIGIT_CANVAS_SIDE;
+}
+
+/* The focus frame is drawn in snapshot(), not by CSS. */
+static void
+rl_digit_canvas_state_flags_changed (GtkWidget     *widget,
+                                     GtkStateFlags  previous)
+{
+  const GtkStateFlags focus = GTK_STATE_FLAG_FOCUSED | GTK_STATE_FLAG_FOCUS_VISIBLE;
+
+  GTK_WIDGET_CLASS (rl_digit_canvas_parent_class)->state_flags_changed (widget, previous);
+  if ((gtk_widget_get_state_flags (widget) ^ previous) & focus)
+    gtk_widget_queue_draw (widget);
 }
 
 static void
@@ -380,6 +397,7 @@ rl_digit_canvas_class_init (RlDigitCanvasClass *klass)
 
   widget_class->snapshot = rl_digit_canvas_snapshot;
   widget_class->measure = rl_digit_canvas_measure;
+  widget_class->state_flags_changed = rl_digit_canvas_state_flags_changed;
 
   /**
    * RlDigitCanvas:empty:

@@ -33,6 +33,7 @@ struct _RlSession
   RlDataset    *test;
   char         *data_dir;
   gboolean      data_loading;
+  gboolean      data_missing;   /* looked for, not found or unreadable */
 
   RlModelBox   *box;            /* NULL = no model */
   char         *model_path;
@@ -73,6 +74,7 @@ enum {
   PROP_LOADING,
   PROP_EVALUATING,
   PROP_MODEL_NAME,
+  PROP_DATA_MISSING,
   N_PROPS
 };
 
@@ -125,6 +127,26 @@ _rl_model_box_unref (RlModelBox *box)
 }
 
 /* ------------------------------------------------------------- helpers */
+
+/* Every job holds the application, so that quitting waits until the
+ * (cancelled) workers have returned instead of exiting under them. */
+static void
+job_begin (RlSession *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app != NULL)
+    g_application_hold (app);
+}
+
+static void
+job_end (RlSession *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app != NULL)
+    g_application_release (app);
+}
 
 void
 _rl_session_emit_error (RlSession  *self,
@@ -229,9 +251,10 @@ _rl_session_set_data (RlSession  *self,
     }
   else if (self->box != NULL && self->box->svd != NULL)
     {
+      /* The data came after the model: measure the original now; the
+       * sweep follows the first evaluation. */
       self->original.accuracy = -1;
       maybe_start_evaluation (self);
-      start_sweep (self);
     }
 }
 
@@ -293,11 +316,13 @@ svd_done (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(RlSvd) svd = _rl_session_svd_finish (self, result, &error);
 
-  self->svd_running = FALSE;
-  _rl_session_emit_job_progress (self, NULL, -1);
+  job_end (self);
 
   if (box != self->box)
-    return;  /* the model was replaced meanwhile */
+    return;  /* the model was replaced meanwhile: its own SVD runs */
+
+  self->svd_running = FALSE;
+  _rl_session_emit_job_progress (self, NULL, -1);
 
   if (svd == NULL)
     {
@@ -307,8 +332,9 @@ svd_done (GObject      *object,
 
   self->box->svd = g_steal_pointer (&svd);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_SVD]);
+  /* The sweep starts after the first evaluation, so that the original
+   * model's latency is timed alone and the figures come first. */
   maybe_start_evaluation (self);
-  start_sweep (self);
 }
 
 static void
@@ -317,6 +343,7 @@ start_svd (RlSession *self)
   self->svd_cancellable = g_cancellable_new ();
   self->svd_running = TRUE;
   _rl_session_emit_job_progress (self, _("Computing the SVD of every layer…"), 0);
+  job_begin (self);
   _rl_session_svd_async (self, self->box, self->svd_cancellable, svd_done,
                          _rl_model_box_ref (self->box));
 }
@@ -332,7 +359,12 @@ eval_done (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(RlEvalResult) res = _rl_session_evaluate_finish (self, result, &error);
 
+  job_end (self);
+
   _rl_session_set_evaluating (self, FALSE);
+
+  if (self->sweep == NULL && self->sweep_cancellable == NULL)
+    start_sweep (self);
 
   if (res == NULL)
     {
@@ -392,6 +424,7 @@ maybe_start_evaluation (RlSession *self)
     return;
 
   _rl_session_set_evaluating (self, TRUE);
+  job_begin (self);
   _rl_session_evaluate_async (self, self->box, self->test, self->rank, self->mode,
                               need_original, eval_done, NULL);
 }
@@ -407,6 +440,8 @@ sweep_done (GObject      *object,
   g_autoptr(RlModelBox) box = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) rows = _rl_session_sweep_finish (self, result, &error);
+
+  job_end (self);
 
   if (box != self->box ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -432,6 +467,7 @@ start_sweep (RlSession *self)
   g_clear_object (&self->sweep_cancellable);
   self->sweep_cancellable = g_cancellable_new ();
   _rl_session_emit_job_progress (self, _("Sweeping ranks for the charts…"), 0);
+  job_begin (self);
   _rl_session_sweep_async (self, self->box, self->test, self->mode,
                            self->sweep_cancellable, sweep_done,
                            _rl_model_box_ref (self->box));
@@ -449,6 +485,8 @@ train_done (GObject      *object,
   g_autoptr(GError) save_error = NULL;
   g_autofree char *saved_path = NULL;
   RlModel *model;
+
+  job_end (self);
 
   model = _rl_session_train_finish (self, result, &saved_path, &save_error, &error);
   g_clear_object (&self->train_cancellable);
@@ -483,6 +521,7 @@ rl_session_train (RlSession *self)
 
   self->train_cancellable = g_cancellable_new ();
   _rl_session_set_training (self, TRUE);
+  job_begin (self);
   _rl_session_train_async (self, self->data_dir, self->train_cancellable, train_done, NULL);
 }
 
@@ -505,6 +544,8 @@ load_done (GObject      *object,
   g_autofree char *path = user_data;
   g_autoptr(GError) error = NULL;
   RlModel *model = _rl_session_load_finish (self, result, &error);
+
+  job_end (self);
 
   _rl_session_set_loading (self, FALSE);
   if (model == NULL)
@@ -533,6 +574,7 @@ rl_session_open_model (RlSession  *self,
       return;
     }
   _rl_session_set_loading (self, TRUE);
+  job_begin (self);
   _rl_session_load_async (self, path, load_done, g_strdup (path));
 }
 
@@ -544,6 +586,8 @@ save_done (GObject      *object,
   RlSession *self = RL_SESSION (object);
   g_autofree char *path = user_data;
   g_autoptr(GError) error = NULL;
+
+  job_end (self);
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -567,6 +611,7 @@ rl_session_save_model (RlSession  *self,
 
   if (self->box == NULL)
     return;
+  job_begin (self);
   _rl_session_save_async (self, self->box, path, save_done, g_strdup (path));
 }
 
@@ -580,9 +625,13 @@ data_done (GObject      *object,
   g_autofree char *dir = NULL;
   RlDataset *test = _rl_session_load_data_finish (self, result, &dir, &error);
 
+  job_end (self);
+
   if (test == NULL)
     {
       self->data_loading = FALSE;
+      self->data_missing = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATA_MISSING]);
       if (dir != NULL)
         {
           g_autofree char *context =
@@ -635,6 +684,7 @@ rl_session_start (RlSession  *self,
       self->pending_model = g_strdup (model_path);
       _rl_session_set_loading (self, TRUE);
     }
+  job_begin (self);
   _rl_session_load_data_async (self, data_done, NULL);
 }
 
@@ -849,6 +899,7 @@ rl_session_get_property (GObject    *object,
     case PROP_LOADING:    g_value_set_boolean (value, self->loading); break;
     case PROP_EVALUATING: g_value_set_boolean (value, self->eval_running); break;
     case PROP_MODEL_NAME: g_value_set_string (value, self->model_name); break;
+    case PROP_DATA_MISSING: g_value_set_boolean (value, self->data_missing); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -908,6 +959,8 @@ rl_session_class_init (RlSessionClass *klass)
     g_param_spec_boolean ("evaluating", NULL, NULL, FALSE, ro);
   properties[PROP_MODEL_NAME] =
     g_param_spec_string ("model-name", NULL, NULL, NULL, ro);
+  properties[PROP_DATA_MISSING] =
+    g_param_spec_boolean ("data-missing", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A user-readable, already translated message. */

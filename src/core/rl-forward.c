@@ -15,7 +15,9 @@
 /* Rows per block. Tuned on a 2-core EPYC (see the train helper's report):
  * 512 keeps a 512 × 1028 activation (2 MB) in cache and still gives sgemm
  * enough rows to use both cores. */
+#ifndef RL_FORWARD_BLOCK
 #define RL_FORWARD_BLOCK 512u
+#endif
 
 struct _RlWorkspace
 {
@@ -74,7 +76,7 @@ bias_act (float        *c,
           for (guint j = 0; j < n; j++)
             {
               float v = row[j] + bias[j];
-              row[j] = v > 0.0f ? v : 0.0f;
+              row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
             }
           break;
         case RL_ACT_SIGMOID:

@@ -6,7 +6,12 @@
  * touched by a failed load. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "rl-error.h"
 #include "rl-modelfile.h"
@@ -231,6 +236,68 @@ rl_model_save (const RlModel  *model,
 }
 
 /* ------------------------------------------------------------------ load */
+
+GBytes *
+rl_file_read_bounded (const char  *path,
+                      gsize        max_bytes,
+                      GError     **error)
+{
+  struct stat st;
+  guint8 *buf;
+  gsize done = 0;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot open %s: %s", path, g_strerror (errsv));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s is not a regular file", path);
+      close (fd);
+      return NULL;
+    }
+  if ((guint64) st.st_size > max_bytes)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_LIMIT,
+                   "%s has %" G_GUINT64_FORMAT " bytes, more than the ceiling of %" G_GSIZE_FORMAT,
+                   path, (guint64) st.st_size, max_bytes);
+      close (fd);
+      return NULL;
+    }
+  buf = g_try_malloc ((gsize) st.st_size + 1);
+  if (buf == NULL)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_LIMIT, "out of memory reading %s", path);
+      close (fd);
+      return NULL;
+    }
+  while (done < (gsize) st.st_size)
+    {
+      gssize n = read (fd, buf + done, (gsize) st.st_size - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int errsv = errno;
+          g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot read %s: %s", path,
+                       n == 0 ? "the file shrank while being read" : g_strerror (errsv));
+          g_free (buf);
+          close (fd);
+          return NULL;
+        }
+      done += (gsize) n;
+    }
+  close (fd);
+  return g_bytes_new_take (buf, done);
+}
 
 /* "784,1028,10" → values, each in 0..max_value (min_value..), at most max_count. */
 static gboolean
@@ -502,7 +569,7 @@ rl_model_load (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  bytes = rl_st_read_file (path, RL_MODELFILE_MAX_BYTES, error);
+  bytes = rl_file_read_bounded (path, RL_MODELFILE_MAX_BYTES, error);
   if (bytes == NULL)
     return NULL;
   data = g_bytes_get_data (bytes, &len);

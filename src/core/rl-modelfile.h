@@ -38,4 +38,11 @@ gboolean  rl_file_replace_atomic   (const char    *path,
                                     gsize          len,
                                     GError       **error);
 
+/* Reads a whole regular file of at most max_bytes (checked before reading,
+ * so a huge file or a device is refused without allocating). Errors name
+ * the path. */
+GBytes   *rl_file_read_bounded     (const char    *path,
+                                    gsize          max_bytes,
+                                    GError       **error);
+
 G_END_DECLS

@@ -2,12 +2,7 @@
  * See rl-safetensors.h for the format and the checks. */
 #include "rl-safetensors.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "rl-error.h"
@@ -17,21 +12,12 @@ static const struct
   const char *name;
   gsize       size;
 } dtypes[] = {
-  [RL_ST_BOOL]    = { "BOOL", 1 },
-  [RL_ST_U8]      = { "U8", 1 },
-  [RL_ST_I8]      = { "I8", 1 },
-  [RL_ST_F8_E5M2] = { "F8_E5M2", 1 },
-  [RL_ST_F8_E4M3] = { "F8_E4M3", 1 },
-  [RL_ST_I16]     = { "I16", 2 },
-  [RL_ST_U16]     = { "U16", 2 },
-  [RL_ST_F16]     = { "F16", 2 },
-  [RL_ST_BF16]    = { "BF16", 2 },
-  [RL_ST_I32]     = { "I32", 4 },
-  [RL_ST_U32]     = { "U32", 4 },
-  [RL_ST_F32]     = { "F32", 4 },
-  [RL_ST_I64]     = { "I64", 8 },
-  [RL_ST_U64]     = { "U64", 8 },
-  [RL_ST_F64]     = { "F64", 8 },
+  [RL_ST_BOOL] = { "BOOL", 1 }, [RL_ST_U8] = { "U8", 1 }, [RL_ST_I8] = { "I8", 1 },
+  [RL_ST_F8_E5M2] = { "F8_E5M2", 1 }, [RL_ST_F8_E4M3] = { "F8_E4M3", 1 },
+  [RL_ST_I16] = { "I16", 2 }, [RL_ST_U16] = { "U16", 2 }, [RL_ST_F16] = { "F16", 2 },
+  [RL_ST_BF16] = { "BF16", 2 }, [RL_ST_I32] = { "I32", 4 }, [RL_ST_U32] = { "U32", 4 },
+  [RL_ST_F32] = { "F32", 4 }, [RL_ST_I64] = { "I64", 8 }, [RL_ST_U64] = { "U64", 8 },
+  [RL_ST_F64] = { "F64", 8 },
 };
 
 const char *
@@ -207,10 +193,10 @@ parse_tensor (RlStTensor  *t,
   if (!JSON_NODE_HOLDS_VALUE (dtype_node) || json_node_get_value_type (dtype_node) != G_TYPE_STRING
       || !dtype_from_name (json_node_get_string (dtype_node), &t->dtype))
     {
-      g_autofree char *shown = JSON_NODE_HOLDS_VALUE (dtype_node)
-                               ? json_node_dup_string (dtype_node) : NULL;
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "tensor %s: unknown dtype “%s”",
-                   name, shown ? shown : "(not a string)");
+      const char *shown = JSON_NODE_HOLDS_VALUE (dtype_node)
+                          && json_node_get_value_type (dtype_node) == G_TYPE_STRING
+                          ? json_node_get_string (dtype_node) : "(not a string)";
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "tensor %s: unknown dtype “%s”", name, shown);
       return FALSE;
     }
 
@@ -465,21 +451,32 @@ rl_st_reader_get_meta (const RlStReader *reader,
   return g_hash_table_lookup (reader->meta, key);
 }
 
+/* Little-endian on disk: swap each element in place on a big-endian host. */
+static void
+to_from_le (guint8  *bytes,
+            guint64  n_bytes,
+            gsize    elem_size)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (guint64 i = 0; i + elem_size <= n_bytes; i += elem_size)
+    for (gsize j = 0; j < elem_size / 2; j++)
+      {
+        guint8 tmp = bytes[i + j];
+        bytes[i + j] = bytes[i + elem_size - 1 - j];
+        bytes[i + elem_size - 1 - j] = tmp;
+      }
+#else
+  (void) bytes, (void) n_bytes, (void) elem_size;
+#endif
+}
+
 void
 rl_st_tensor_copy_f32 (const RlStTensor *tensor,
                        float            *out)
 {
   g_return_if_fail (tensor != NULL && tensor->dtype == RL_ST_F32);
   memcpy (out, tensor->data, tensor->n_elements * 4);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (guint64 i = 0; i < tensor->n_elements; i++)
-    {
-      guint32 u;
-      memcpy (&u, out + i, 4);
-      u = GUINT32_FROM_LE (u);
-      memcpy (out + i, &u, 4);
-    }
-#endif
+  to_from_le ((guint8 *) out, tensor->n_elements * 4, 4);
 }
 
 void
@@ -488,15 +485,7 @@ rl_st_tensor_copy_f64 (const RlStTensor *tensor,
 {
   g_return_if_fail (tensor != NULL && tensor->dtype == RL_ST_F64);
   memcpy (out, tensor->data, tensor->n_elements * 8);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (guint64 i = 0; i < tensor->n_elements; i++)
-    {
-      guint64 u;
-      memcpy (&u, out + i, 8);
-      u = GUINT64_FROM_LE (u);
-      memcpy (out + i, &u, 8);
-    }
-#endif
+  to_from_le ((guint8 *) out, tensor->n_elements * 8, 8);
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -610,27 +599,6 @@ rl_st_writer_add (RlStWriter    *writer,
   return TRUE;
 }
 
-/* Copy n_bytes of host-order elements of the given size as little-endian. */
-static void
-copy_le (guint8     *dst,
-         const void *src,
-         guint64     n_bytes,
-         gsize       elem_size)
-{
-  memcpy (dst, src, n_bytes);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (guint64 i = 0; i + elem_size <= n_bytes; i += elem_size)
-    for (gsize j = 0; j < elem_size / 2; j++)
-      {
-        guint8 tmp = dst[i + j];
-        dst[i + j] = dst[i + elem_size - 1 - j];
-        dst[i + elem_size - 1 - j] = tmp;
-      }
-#else
-  (void) elem_size;
-#endif
-}
-
 GBytes *
 rl_st_writer_finish (RlStWriter  *writer,
                      GError     **error)
@@ -712,72 +680,11 @@ rl_st_writer_finish (RlStWriter  *writer,
       WriterEntry *e = &g_array_index (writer->entries, WriterEntry, i);
 
       if (e->n_bytes > 0)
-        copy_le (buf + offset, e->data, e->n_bytes, rl_st_dtype_size (e->dtype));
+        {
+          memcpy (buf + offset, e->data, e->n_bytes);
+          to_from_le (buf + offset, e->n_bytes, rl_st_dtype_size (e->dtype));
+        }
       offset += e->n_bytes;
     }
   return g_bytes_new_take (buf, total);
-}
-
-/* ------------------------------------------------------------------ files */
-
-GBytes *
-rl_st_read_file (const char  *path,
-                 gsize        max_bytes,
-                 GError     **error)
-{
-  struct stat st;
-  guint8 *buf;
-  gsize done = 0;
-  int fd;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    {
-      int errsv = errno;
-      g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot open %s: %s", path, g_strerror (errsv));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s is not a regular file", path);
-      close (fd);
-      return NULL;
-    }
-  if ((guint64) st.st_size > max_bytes)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_LIMIT,
-                   "%s has %" G_GUINT64_FORMAT " bytes, more than the ceiling of %" G_GSIZE_FORMAT,
-                   path, (guint64) st.st_size, max_bytes);
-      close (fd);
-      return NULL;
-    }
-  buf = g_try_malloc ((gsize) st.st_size + 1);
-  if (buf == NULL)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_LIMIT, "out of memory reading %s", path);
-      close (fd);
-      return NULL;
-    }
-  while (done < (gsize) st.st_size)
-    {
-      gssize n = read (fd, buf + done, (gsize) st.st_size - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int errsv = errno;
-          g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot read %s: %s", path,
-                       n == 0 ? "the file shrank while being read" : g_strerror (errsv));
-          g_free (buf);
-          close (fd);
-          return NULL;
-        }
-      done += (gsize) n;
-    }
-  close (fd);
-  return g_bytes_new_take (buf, done);
 }

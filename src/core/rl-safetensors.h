@@ -25,21 +25,10 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  RL_ST_BOOL,
-  RL_ST_U8,
-  RL_ST_I8,
-  RL_ST_F8_E5M2,
-  RL_ST_F8_E4M3,
-  RL_ST_I16,
-  RL_ST_U16,
-  RL_ST_F16,
-  RL_ST_BF16,
-  RL_ST_I32,
-  RL_ST_U32,
-  RL_ST_F32,
-  RL_ST_I64,
-  RL_ST_U64,
-  RL_ST_F64,
+  RL_ST_BOOL, RL_ST_U8, RL_ST_I8, RL_ST_F8_E5M2, RL_ST_F8_E4M3,
+  RL_ST_I16, RL_ST_U16, RL_ST_F16, RL_ST_BF16,
+  RL_ST_I32, RL_ST_U32, RL_ST_F32,
+  RL_ST_I64, RL_ST_U64, RL_ST_F64,
 } RlStDtype;
 
 const char *rl_st_dtype_name (RlStDtype dtype);
@@ -101,11 +90,6 @@ gboolean    rl_st_writer_add      (RlStWriter    *writer,
 /* The whole file: header padded with spaces to a multiple of 8 bytes, then
  * the tensors, contiguous, in the order they were added. */
 GBytes     *rl_st_writer_finish   (RlStWriter   *writer,
-                                   GError      **error);
-
-/* Reads a regular file of at most max_bytes (checked before reading). */
-GBytes     *rl_st_read_file       (const char   *path,
-                                   gsize         max_bytes,
                                    GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlStReader, rl_st_reader_free)

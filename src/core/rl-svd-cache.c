@@ -234,7 +234,7 @@ rl_svd_load (const char     *path,
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  bytes = rl_st_read_file (path, CACHE_MAX_BYTES, error);
+  bytes = rl_file_read_bounded (path, CACHE_MAX_BYTES, error);
   if (bytes == NULL)
     return NULL;
   data = g_bytes_get_data (bytes, &len);

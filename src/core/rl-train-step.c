@@ -316,7 +316,7 @@ forward (RlTrainer   *t,
             for (guint j = 0; j < L->out; j++)
               {
                 float v = row[j] + L->bias[j];
-                row[j] = v > 0.0f ? v : 0.0f;
+                row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
               }
           else
             for (guint j = 0; j < L->out; j++)

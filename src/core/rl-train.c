@@ -259,7 +259,8 @@ rl_train (RlModel             *model,
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_inputs (model, train, config, &count, error))
+  if (!check_inputs (model, train, config, &count, error)
+      || !rl_model_check_finite (model, error))
     return FALSE;
 
   _rl_recipe_init (&recipe, config->preset);
