@@ -43,6 +43,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:allocator_m
 # finding can be listed in tests/fuzz/ubsan.supp (with its report) while the
 # fuzzer goes on looking for new ones; halt_on_error makes every other one fatal.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$ROOT/tests/fuzz/ubsan.supp}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0}"
 export G_SLICE=always-malloc
 
 status=0
@@ -52,6 +53,7 @@ for t in $TARGETS; do
   corpus=$WORK/corpus-$t
   artifacts=$WORK/artifacts-$t/
   log=$WORK/fuzz-$t.log
+  rm -rf "$artifacts"
   mkdir -p "$corpus" "$artifacts" "$regressions"
 
   dict=

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli-common.h"
 
@@ -157,7 +158,8 @@ cli_get_svd (const RlModel  *model,
       return NULL;
     }
 
-  svd = rl_svd_get_cached (model, &from_cache, NULL, quiet ? NULL : svd_progress, NULL, error);
+  svd = rl_svd_get_cached (model, &from_cache, NULL,
+                           quiet || !isatty (STDERR_FILENO) ? NULL : svd_progress, NULL, error);
   if (svd != NULL && !quiet)
     fprintf (stderr, "\rSVD of %u layers: %.2f s%s\n", svd->n_layers, rl_now () - t0,
              from_cache ? " (from cache)" : "");

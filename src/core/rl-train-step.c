@@ -7,6 +7,9 @@
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
 
 #include "rl-train-private.h"
 
@@ -429,6 +432,56 @@ _rl_trainer_gradient (RlTrainer    *t,
   return loss;
 }
 
+/* The update is memory-bound over ~1.5 M parameters per step: four lanes
+ * at a time with SSE (baseline on x86-64; GCC will not vectorise sqrtf
+ * without -fno-math-errno), the scalar loop elsewhere and for the tail. */
+static void
+adam_update (float *restrict       w,
+             float *restrict       m,
+             float *restrict       v,
+             const float *restrict g,
+             gsize                 len,
+             float                 b1,
+             float                 b2,
+             float                 lr_t,
+             float                 eps,
+             float                 decay)
+{
+  gsize j = 0;
+
+#ifdef __SSE2__
+  {
+    const __m128 vb1 = _mm_set1_ps (b1), vc1 = _mm_set1_ps (1.0f - b1);
+    const __m128 vb2 = _mm_set1_ps (b2), vc2 = _mm_set1_ps (1.0f - b2);
+    const __m128 vlr = _mm_set1_ps (lr_t), veps = _mm_set1_ps (eps);
+    const __m128 vdec = _mm_set1_ps (decay);
+
+    for (; j + 4 <= len; j += 4)
+      {
+        __m128 gj = _mm_loadu_ps (g + j);
+        __m128 mj = _mm_add_ps (_mm_mul_ps (vb1, _mm_loadu_ps (m + j)), _mm_mul_ps (vc1, gj));
+        __m128 vj = _mm_add_ps (_mm_mul_ps (vb2, _mm_loadu_ps (v + j)),
+                                _mm_mul_ps (vc2, _mm_mul_ps (gj, gj)));
+        __m128 step = _mm_div_ps (_mm_mul_ps (vlr, mj), _mm_add_ps (_mm_sqrt_ps (vj), veps));
+
+        _mm_storeu_ps (m + j, mj);
+        _mm_storeu_ps (v + j, vj);
+        _mm_storeu_ps (w + j, _mm_sub_ps (_mm_mul_ps (_mm_loadu_ps (w + j), vdec), step));
+      }
+  }
+#endif
+  for (; j < len; j++)
+    {
+      float gj = g[j];
+      float mj = b1 * m[j] + (1.0f - b1) * gj;
+      float vj = b2 * v[j] + (1.0f - b2) * gj * gj;
+
+      m[j] = mj;
+      v[j] = vj;
+      w[j] = w[j] * decay - lr_t * mj / (sqrtf (vj) + eps);
+    }
+}
+
 /* Keras/TF Adam: lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε̂). AdamW adds
  * the decoupled decay w −= lr·wd·w on kernels. */
 void
@@ -448,18 +501,9 @@ _rl_trainer_step (RlTrainer *t,
   for (guint i = 0; i < t->n_params; i++)
     {
       Param *p = &t->params[i];
-      float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
-      const float *restrict g = p->g;
 
       decay = p->decay ? (float) (1.0 - lr * r->weight_decay) : 1.0f;
-      for (gsize j = 0; j < p->len; j++)
-        {
-          float gj = g[j];
-
-          m[j] = b1 * m[j] + (1.0f - b1) * gj;
-          v[j] = b2 * v[j] + (1.0f - b2) * gj * gj;
-          w[j] = w[j] * decay - lr_t * m[j] / (__builtin_sqrtf (v[j]) + eps);
-        }
+      adam_update (p->w, p->m, p->v, p->g, p->len, b1, b2, lr_t, eps, decay);
     }
 }
 
