@@ -364,6 +364,55 @@ test_random_10x256 (void)
   check_against_reference (10, 256, 13);
 }
 
+/* A graded spectrum σ_i = 10^(−i/4) (down to ~1e-7): the small σ need the
+ * re-orthogonalization of the derived side. */
+static void
+check_graded (guint m,
+              guint n)
+{
+  g_autoptr(GError) error = NULL;
+  guint k = MIN (m, n);
+  g_autofree double *sigma = g_new (double, k);
+  g_autofree float *w = NULL;
+  g_autofree double *full = NULL;
+  RlLayerSvd svd, ref;
+  double wn = 0.0, u_err, v_err;
+
+  for (guint i = 0; i < k; i++)
+    sigma[i] = pow (10.0, -(double) i / 4.0);
+  w = matrix_with_spectrum (m, n, sigma, 3 + n);
+  g_assert_true (rl_layer_svd_compute (w, m, n, &svd, &error));
+  g_assert_no_error (error);
+  g_assert_true (rl_layer_svd_reference (w, m, n, &ref, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < k; i++)
+    if (ref.s[i] >= 1e-3 * ref.s[0])
+      g_assert_cmpfloat (fabs (svd.s[i] - ref.s[i]), <=, 1e-6 * ref.s[i]);
+  for (gsize i = 0; i < (gsize) m * n; i++)
+    wn += (double) w[i] * w[i];
+  full = truncated (&svd, k);
+  g_assert_cmpfloat (sqrt (frobenius_diff2 (w, full, (gsize) m * n) / wn), <=, 1e-5);
+  orthogonality (&svd, 1e-6, &u_err, &v_err);
+  g_assert_cmpfloat (u_err, <=, 1e-4);
+  g_assert_cmpfloat (v_err, <=, 1e-4);
+
+  rl_layer_svd_clear (&svd);
+  rl_layer_svd_clear (&ref);
+}
+
+static void
+test_graded_tall (void)
+{
+  check_graded (50, 30);
+}
+
+static void
+test_graded_wide (void)
+{
+  check_graded (30, 50);
+}
+
 /* ---- degenerate matrices --------------------------------------------------- */
 
 /* Rows repeat five base rows exactly (tall) or columns do (wide): rank 5. */
@@ -679,6 +728,8 @@ main (int   argc,
   g_test_add_func ("/svd/reference/1028x784", test_random_1028x784);
   g_test_add_func ("/svd/reference/256x10", test_random_256x10);
   g_test_add_func ("/svd/reference/10x256", test_random_10x256);
+  g_test_add_func ("/svd/graded/tall", test_graded_tall);
+  g_test_add_func ("/svd/graded/wide", test_graded_wide);
   g_test_add_func ("/svd/rank-deficient/tall", test_rank_deficient_tall);
   g_test_add_func ("/svd/rank-deficient/wide", test_rank_deficient_wide);
   g_test_add_func ("/svd/zero", test_zero_matrix);

@@ -389,6 +389,7 @@ eval_done (GObject      *object,
 
   if (res->rank != self->rank || res->mode != self->mode)
     {
+      g_debug ("Dropping the stale evaluation of rank %u", res->rank);
       /* Stale request: drop it and evaluate the latest one only. */
       maybe_start_evaluation (self);
       if (res->has_original)
@@ -423,6 +424,8 @@ maybe_start_evaluation (RlSession *self)
       self->current.rank == self->rank && self->current_mode == self->mode)
     return;
 
+  g_debug ("Evaluating rank %u (%s plan)%s", self->rank, rl_plan_mode_to_string (self->mode),
+           need_original ? " and the original model" : "");
   _rl_session_set_evaluating (self, TRUE);
   job_begin (self);
   _rl_session_evaluate_async (self, self->box, self->test, self->rank, self->mode,
@@ -550,7 +553,13 @@ load_done (GObject      *object,
   _rl_session_set_loading (self, FALSE);
   if (model == NULL)
     {
-      g_autofree char *context = g_strdup_printf (_("Could not open “%s”"), path);
+      g_autofree char *context = NULL;
+
+      /* Core errors usually name the file already. */
+      if (error != NULL && strstr (error->message, path) != NULL)
+        context = g_strdup (_("Could not open the model"));
+      else
+        context = g_strdup_printf (_("Could not open “%s”"), path);
       /* The current model, if any, stays. */
       _rl_session_emit_error (self, context, error);
       return;

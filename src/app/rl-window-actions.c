@@ -267,7 +267,8 @@ _rl_window_update_actions (RlWindow *self)
   gboolean has_model = rl_session_get_has_model (self->session);
   gboolean has_sweep = rl_session_get_sweep (self->session) != NULL;
 
-  gtk_widget_action_set_enabled (widget, "win.train", !training && !loading);
+  gtk_widget_action_set_enabled (widget, "win.train",
+                                 !training && !loading && rl_session_get_has_data (self->session));
   gtk_widget_action_set_enabled (widget, "win.cancel-train", training);
   gtk_widget_action_set_enabled (widget, "win.open", !training);
   gtk_widget_action_set_enabled (widget, "win.save-as", has_model && !training);

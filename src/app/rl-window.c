@@ -512,6 +512,8 @@ rl_window_init (RlWindow *self)
                            G_CALLBACK (session_model_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::loading",
                            G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::has-data",
+                           G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::has-svd",
                            G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::training",

@@ -12,6 +12,18 @@ int  cli_train      (int argc, char **argv);
 int  cli_sweep      (int argc, char **argv);
 int  cli_predict    (int argc, char **argv);
 int  cli_info       (int argc, char **argv);
+int  cli_finetune   (int argc, char **argv);
+int  cli_plan       (int argc, char **argv);
+int  cli_run        (int argc, char **argv);
+
+/* Shared by finetune, plan and run (cli-plan.c, cli-finetune.c). */
+#define CLI_VAL_START 50000u   /* validation: training images 50,000–59,999 */
+RlDataset *cli_load_validation (const char *data_dir, guint count, GError **error);
+void       cli_print_plan      (const RlModel *dense, const RlSvd *svd, const RlPlan *plan);
+char      *cli_plan_ranks_text (const RlPlan *plan);
+/* Fine-tunes model in place on all training images (Ctrl-C cancels). */
+gboolean   cli_finetune_model  (RlModel *model, const RlDataset *train, guint epochs,
+                                double learning_rate, guint64 seed, GError **error);
 
 /* Prints "ranklab-cli: <message>" to stderr; returns the exit status 1. */
 int  cli_fail       (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

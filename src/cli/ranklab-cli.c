@@ -17,6 +17,9 @@ static const struct
   { "sweep",   cli_sweep,   "accuracy, latency, parameters and memory at each rank" },
   { "predict", cli_predict, "classify an image file (PNG, PGM, …)" },
   { "info",    cli_info,    "layers, shapes, parameters and singular values of a model" },
+  { "finetune", cli_finetune, "compress a model, then fine-tune the factors to win accuracy back" },
+  { "plan",    cli_plan,    "per-layer ranks from an energy threshold or a parameter budget" },
+  { "run",     cli_run,     "carry out an experiment file and report its figures" },
 };
 
 static void

@@ -9,6 +9,8 @@
 #include "rl-modelfile.h"
 #include "rl-svd.h"
 #include "rl-plan.h"
+#include "rl-budget.h"
+#include "rl-experiment.h"
 #include "rl-eval.h"
 #include "rl-preprocess.h"
 #include "rl-image.h"

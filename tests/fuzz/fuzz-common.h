@@ -78,6 +78,79 @@ fuzz_common_init (void)
   rl_core_init (1);
 }
 
+/* A broken invariant that is already reported (named by id in the report
+ * and in tests/fuzz/regressions/). During a campaign (tests/run-fuzz.sh sets
+ * RL_FUZZ_SKIP_KNOWN=1) the input is skipped so the fuzzer goes on looking
+ * for new findings; when the regressions are replayed (meson test --suite
+ * fuzz) it still fails, until the code is fixed. */
+static inline gboolean
+fuzz_skip_known (const char *id)
+{
+  static GHashTable *seen;
+
+  if (g_getenv ("RL_FUZZ_SKIP_KNOWN") == NULL)
+    return FALSE;
+  if (seen == NULL)
+    seen = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!g_hash_table_contains (seen, id))
+    {
+      g_hash_table_add (seen, (gpointer) id);
+      fprintf (stderr, "NOTE: known issue %s hit; such inputs are skipped in this run\n", id);
+    }
+  return TRUE;
+}
+
+/* TRUE when a safetensors file's JSON header (bytes 8 .. 8+N) holds
+ * something other than white space after its top-level object, as in
+ * "{…}[]". json-glib 1.6 accepts such a header and leaks the second value's
+ * nodes (see lsan.supp); the leak's stack cannot be suppressed at fuzzing
+ * speed (GLib has no frame pointers, so LeakSanitizer sees only
+ * malloc ← g_malloc). The safetensors targets skip these inputs, which are
+ * reported; drop this once rl-safetensors.c refuses them before parsing. */
+static inline gboolean
+fuzz_st_header_has_trailing_value (const uint8_t *data,
+                                   size_t         size)
+{
+  guint64 n = 0;
+  size_t i, end;
+  int depth = 0;
+  gboolean in_string = FALSE;
+
+  if (size < 8)
+    return FALSE;
+  for (i = 0; i < 8; i++)
+    n |= (guint64) data[i] << (8 * i);
+  if (n > size - 8)
+    return FALSE;
+  end = 8 + (size_t) n;
+  for (i = 8; i < end; i++)
+    {
+      uint8_t c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if (c == '}' || c == ']')
+        {
+          if (--depth <= 0)
+            break;
+        }
+    }
+  for (i++; i < end; i++)
+    if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+      return TRUE;
+  return FALSE;
+}
+
 /* A finding that is not a memory error (a broken invariant): abort with a
  * message, which libFuzzer reports as a crash with the input saved. */
 #define FUZZ_CHECK(cond, ...)                                   \

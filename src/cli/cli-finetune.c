@@ -1,0 +1,297 @@
+/* cli-finetune.c — `ranklab-cli finetune`: compress a dense model (uniform
+ * rank or an experiment's plan), then train the factors to win the accuracy
+ * back. Also the fine-tuning job shared with `run`. */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli-common.h"
+
+#define FINETUNE_LR 3e-4   /* peak; a tenth-ish of training's, cosine decay */
+
+typedef struct
+{
+  RlModel       *model;
+  const RlDataset *train;
+  RlTrainConfig  config;
+  GCancellable  *cancellable;
+  GError        *error;
+  gboolean       ok;
+  gboolean       tty;
+  guint          last_epoch;
+  GMainLoop     *loop;
+} FinetuneJob;
+
+static void
+on_progress (const RlTrainProgress *p,
+             gpointer               user_data)
+{
+  FinetuneJob *job = user_data;
+  gboolean epoch_done = (p->step == p->steps);
+
+  if (job->tty)
+    {
+      guint width = 30, filled = p->steps ? (guint) ((double) p->step / p->steps * width) : 0;
+      char bar[64];
+
+      for (guint i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '-';
+      bar[width] = '\0';
+      fprintf (stderr, "\rfine-tune epoch %u/%u [%s] step %u/%u  loss %.4f  acc %.4f  ETA %.0fs   ",
+               p->epoch, p->epochs, bar, p->step, p->steps, p->loss, p->accuracy, p->eta_s);
+      if (epoch_done)
+        fputc ('\n', stderr);
+      fflush (stderr);
+    }
+  else if (epoch_done && p->epoch != job->last_epoch)
+    fprintf (stderr, "fine-tune epoch %u/%u  loss %.4f  train acc %.4f  elapsed %.0fs  ETA %.0fs\n",
+             p->epoch, p->epochs, p->loss, p->accuracy, p->elapsed_s, p->eta_s);
+  if (epoch_done)
+    job->last_epoch = p->epoch;
+}
+
+static gpointer
+finetune_thread (gpointer data)
+{
+  FinetuneJob *job = data;
+
+  job->ok = rl_train (job->model, job->train, &job->config, job->cancellable,
+                      on_progress, job, &job->error);
+  g_main_loop_quit (job->loop);
+  return NULL;
+}
+
+static gboolean
+on_sigint (gpointer data)
+{
+  FinetuneJob *job = data;
+
+  fprintf (stderr, "\nCancelling…\n");
+  g_cancellable_cancel (job->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* rl_train records its settings in the model's metadata; keep the original
+ * training facts and file the fine-tuning ones under "finetune_". */
+static void
+refile_meta (RlModel    *model,
+             GHashTable *before)
+{
+  g_autoptr(GList) keys = g_hash_table_get_keys (model->meta);
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      g_autofree char *key = g_strdup (l->data);
+      g_autofree char *value = g_strdup (g_hash_table_lookup (model->meta, key));
+      const char *old = g_hash_table_lookup (before, key);
+      g_autofree char *ft_key = NULL;
+
+      if (g_str_has_prefix (key, "finetune_") || g_strcmp0 (old, value) == 0)
+        continue;
+      ft_key = g_strconcat ("finetune_", key, NULL);
+      rl_model_set_meta (model, ft_key, value);
+      if (old != NULL)
+        rl_model_set_meta (model, key, old);
+      else
+        g_hash_table_remove (model->meta, key);
+    }
+}
+
+gboolean
+cli_finetune_model (RlModel          *model,
+                    const RlDataset  *train,
+                    guint             epochs,
+                    double            learning_rate,
+                    guint64           seed,
+                    GError          **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  FinetuneJob job = { 0 };
+  GHashTableIter iter;
+  gpointer key, value;
+  GThread *thread;
+  guint sig;
+
+  g_hash_table_iter_init (&iter, model->meta);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (before, g_strdup (key), g_strdup (value));
+
+  rl_train_config_init (&job.config, RL_PRESET_DEFAULT);
+  job.config.epochs = epochs;
+  job.config.learning_rate = learning_rate;
+  job.config.seed = seed;
+  job.config.train_count = 0;   /* all 60,000 */
+  job.model = model;
+  job.train = train;
+  job.cancellable = cancellable;
+  job.loop = loop;
+  job.tty = isatty (STDERR_FILENO);
+
+  fprintf (stderr, "Fine-tuning: %u epoch%s on %u images, batch %u, AdamW peak lr %g with cosine decay, seed %"
+           G_GUINT64_FORMAT "\n", epochs, epochs == 1 ? "" : "s", train->n, job.config.batch_size,
+           learning_rate, seed);
+
+  sig = g_unix_signal_add (SIGINT, on_sigint, &job);
+  thread = g_thread_new ("finetune", finetune_thread, &job);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  g_source_remove (sig);
+
+  if (!job.ok)
+    {
+      g_propagate_error (error, job.error);
+      return FALSE;
+    }
+  refile_meta (model, before);
+  return TRUE;
+}
+
+static void
+set_meta_accuracy (RlModel    *model,
+                   const char *key,
+                   double      accuracy)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  rl_model_set_meta (model, key, g_ascii_formatd (buf, sizeof buf, "%.4f", accuracy));
+}
+
+int
+cli_finetune (int    argc,
+              char **argv)
+{
+  g_autofree char *data = NULL, *model_path = NULL, *out = NULL, *plan_path = NULL, *mode_name = NULL;
+  g_autofree char *ranks_text = NULL, *hash = NULL;
+  gint rank = 0, epochs = -1, threads = 0;
+  gint64 seed = -1;
+  double lr = FINETUNE_LR;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- compress a model, then fine-tune the factors");
+  g_autoptr(RlModel) dense = NULL, small = NULL;
+  g_autoptr(RlDataset) train = NULL, test = NULL, val = NULL;
+  g_autoptr(RlSvd) svd = NULL;
+  g_autoptr(RlPlan) plan = NULL;
+  g_autoptr(RlExperiment) exp = NULL;
+  RlPlanMode mode = RL_PLAN_PAPER;
+  RlAccuracy before, after;
+  double t0;
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, "MNIST folder", "DIR" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Dense model file", "MODEL" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Factored model file to write", "MODEL2" },
+    { "rank", 'r', 0, G_OPTION_ARG_INT, &rank, "Uniform rank", "R" },
+    { "plan", 0, 0, G_OPTION_ARG_FILENAME, &plan_path, "The plan of an experiment file", "FILE.json" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Fine-tuning epochs (1, or the experiment's)", "N" },
+    { "plan-mode", 'p', 0, G_OPTION_ARG_STRING, &mode_name, "With --rank: paper (factor every layer) or auto", "MODE" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (3e-4)", "LR" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Shuffling seed (42, or the experiment's)", "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!cli_parse (ctx, &argc, &argv))
+    return 2;
+
+  if (argc > 1)
+    return cli_fail ("finetune: unexpected argument '%s'", argv[1]);
+  if (model_path == NULL || out == NULL)
+    return cli_fail ("finetune: --model MODEL and --out MODEL2 are required");
+  if ((rank != 0) == (plan_path != NULL))
+    return cli_fail ("finetune: give exactly one of --rank R or --plan FILE.json");
+  if (rank != 0 && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
+    return cli_fail_error ("finetune", error);
+  if (mode_name != NULL && plan_path != NULL)
+    return cli_fail ("finetune: --plan-mode goes with --rank; the experiment file sets its own mode");
+  if (mode_name != NULL && !rl_plan_mode_from_string (mode_name, &mode))
+    return cli_fail ("finetune: unknown plan mode '%s' (use paper or auto)", mode_name);
+  if (epochs != -1 && !cli_check_range ("--epochs", epochs, 1, RL_EXPERIMENT_MAX_EPOCHS, &error))
+    return cli_fail_error ("finetune", error);
+  if (!(isfinite (lr) && lr > 0 && lr <= 1))
+    return cli_fail ("finetune: --lr must be in (0, 1], not %g", lr);
+  if (seed < -1)
+    return cli_fail ("finetune: --seed must not be negative");
+  if (threads != 0)
+    {
+      if (!cli_check_range ("--threads", threads, 1, 256, &error))
+        return cli_fail_error ("finetune", error);
+      rl_core_set_blas_threads (threads);
+    }
+
+  if (plan_path != NULL)
+    {
+      exp = rl_experiment_load (plan_path, &error);
+      if (exp == NULL)
+        return cli_fail_error ("finetune", error);
+      if (epochs == -1 && exp->finetune_epochs > 0)
+        epochs = (gint) exp->finetune_epochs;
+      if (seed == -1)
+        seed = (gint64) exp->seed;
+    }
+  if (epochs == -1)
+    epochs = 1;
+  if (seed == -1)
+    seed = 42;
+
+  dense = rl_model_load (model_path, &error);
+  if (dense == NULL)
+    return cli_fail_error ("finetune", error);
+  if (rl_model_is_factored (dense))
+    return cli_fail ("finetune: %s is already factored; give the dense model", model_path);
+  train = cli_load_split (data, RL_SPLIT_TRAIN, &error);
+  if (train == NULL)
+    return cli_fail_error ("finetune", error);
+  test = cli_load_split (data, RL_SPLIT_TEST, &error);
+  if (test == NULL)
+    return cli_fail_error ("finetune", error);
+  svd = cli_get_svd (dense, FALSE, &error);
+  if (svd == NULL)
+    return cli_fail_error ("finetune", error);
+
+  if (exp != NULL)
+    {
+      if (exp->kind == RL_EXPERIMENT_BUDGET && exp->n_ranks == 0)
+        val = rl_dataset_slice (train, CLI_VAL_START, train->n - MIN (train->n, CLI_VAL_START));
+      plan = rl_experiment_build_plan (exp, dense, svd, val, NULL, NULL, NULL, &error);
+    }
+  else
+    plan = rl_plan_uniform (dense, (guint) rank, mode);
+  if (plan == NULL)
+    return cli_fail_error ("finetune", error);
+
+  small = rl_compress (dense, svd, plan, &error);
+  if (small == NULL)
+    return cli_fail_error ("finetune", error);
+  ranks_text = cli_plan_ranks_text (plan);
+  rl_eval_accuracy (small, test, NULL, &before);
+  printf ("Plan: ranks %s, %" G_GUINT64_FORMAT " parameters\n", ranks_text, rl_model_param_count (small));
+  printf ("Test accuracy before fine-tuning: %.4f (%u / %u)\n", before.accuracy, before.correct, before.n);
+  fflush (stdout);
+
+  t0 = rl_now ();
+  if (!cli_finetune_model (small, train, (guint) epochs, lr, (guint64) seed, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return cli_fail ("finetune: cancelled; nothing was saved");
+      return cli_fail_error ("finetune", error);
+    }
+  rl_eval_accuracy (small, test, NULL, &after);
+
+  hash = rl_model_weights_hash (dense);
+  rl_model_set_meta (small, "compressed_from", hash);
+  rl_model_set_meta (small, "plan_ranks", ranks_text);
+  set_meta_accuracy (small, "test_accuracy_before_finetune", before.accuracy);
+  set_meta_accuracy (small, "test_accuracy", after.accuracy);
+  if (!rl_model_save (small, out, &error))
+    return cli_fail_error ("finetune", error);
+
+  printf ("Fine-tuned in %.1f s; saved %s\n", rl_now () - t0, out);
+  printf ("Test accuracy after fine-tuning: %.4f (%u / %u)\n", after.accuracy, after.correct, after.n);
+  return 0;
+}
