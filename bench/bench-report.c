@@ -122,6 +122,8 @@ format_value (double value)
 {
   if (isnan (value))
     return g_strdup ("");
+  if (value == floor (value) && fabs (value) < 1e9)
+    return g_strdup_printf ("%.0f", value);
   if (value != 0 && (fabs (value) >= 1e6 || fabs (value) < 1e-3))
     return g_strdup_printf ("%.4g", value);
   if (fabs (value) >= 100)

@@ -20,6 +20,7 @@ import csv
 import gzip
 import json
 import os
+import re
 import statistics
 import struct
 import sys
@@ -297,9 +298,9 @@ def main():
 
     add("machine", "torch", "version", None, note=torch.__version__)
     add("machine", "torch", "threads", torch.get_num_threads())
+    blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
     add("machine", "torch", "blas", None,
-        note="BLAS_INFO=" + next((p.split("=")[1] for p in torch.__config__.show().replace(",", "\n").split("\n")
-                                  if p.strip().startswith("BLAS_INFO=")), "?"))
+        note=f"BLAS_INFO={blas.group(1) if blas else '?'} (Debian: libblas.so.3 alternative)")
 
     layers = load_safetensors(args.model)
     x_test, y_test = load_split(args.data, "t10k")

@@ -79,8 +79,10 @@ about_action (GSimpleAction *action,
                               "network: accuracy, speed and size against rank, live."),
                 "license-type", GTK_LICENSE_GPL_3_0,
                 "authors", developers,
-                "translator-credits", _("translator-credits"),
                 NULL);
+  /* Translators: your names, one a line */
+  if (g_strcmp0 (_("translator-credits"), "translator-credits") != 0)
+    gtk_about_dialog_set_translator_credits (GTK_ABOUT_DIALOG (dialog), _("translator-credits"));
   gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (dialog), _("Based on the study"), study);
   gtk_about_dialog_add_credit_section (GTK_ABOUT_DIALOG (dialog), _("Data"),
                                        (const char *[]) { "MNIST: Yann LeCun, Corinna Cortes, "

@@ -762,6 +762,12 @@ rl_session_set_plan_mode (RlSession  *self,
   self->mode = mode;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAN_MODE]);
   maybe_start_evaluation (self);
+  /* The charts show the new plan only: drop the old sweep, run a new one. */
+  if (self->sweep != NULL)
+    {
+      g_clear_pointer (&self->sweep, g_array_unref);
+      g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+    }
   start_sweep (self);
 }
 

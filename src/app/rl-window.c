@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <locale.h>
-#include <math.h>
 #include <glib/gi18n.h>
 
 #include "rl-window-private.h"

@@ -11,8 +11,6 @@
 
 #include "cli-common.h"
 
-#define FINETUNE_LR 3e-4   /* peak; a tenth-ish of training's, cosine decay */
-
 typedef struct
 {
   RlModel       *model;
@@ -170,7 +168,7 @@ cli_finetune (int    argc,
   g_autofree char *ranks_text = NULL, *hash = NULL;
   gint rank = 0, epochs = -1, threads = 0;
   gint64 seed = -1;
-  double lr = FINETUNE_LR;
+  double lr = CLI_FINETUNE_LR;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- compress a model, then fine-tune the factors");
   g_autoptr(RlModel) dense = NULL, small = NULL;
@@ -189,7 +187,7 @@ cli_finetune (int    argc,
     { "plan", 0, 0, G_OPTION_ARG_FILENAME, &plan_path, "The plan of an experiment file", "FILE.json" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Fine-tuning epochs (1, or the experiment's)", "N" },
     { "plan-mode", 'p', 0, G_OPTION_ARG_STRING, &mode_name, "With --rank: paper (factor every layer) or auto", "MODE" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (3e-4)", "LR" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (1e-3)", "LR" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Shuffling seed (42, or the experiment's)", "S" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
     { NULL }

@@ -8,8 +8,6 @@
 
 #include "cli-common.h"
 
-#define FINETUNE_LR 3e-4
-
 typedef struct
 {
   char       *label;
@@ -177,7 +175,7 @@ cli_run (int    argc,
       before = acc.accuracy;
       printf ("\nTest accuracy before fine-tuning: %.4f\n", before);
       fflush (stdout);
-      if (!cli_finetune_model (small, train, exp->finetune_epochs, FINETUNE_LR, exp->seed, &error))
+      if (!cli_finetune_model (small, train, exp->finetune_epochs, CLI_FINETUNE_LR, exp->seed, &error))
         return cli_fail_error ("run", error);
     }
 

@@ -11,8 +11,6 @@
 #include "rl-budget.h"
 #include "rl-forward.h"
 
-/* Images per forward call while scoring a candidate. */
-#define SCORE_CHUNK 2048u
 /* A swap must improve the score by more than this to be taken. */
 #define SCORE_EPS   1e-9
 
@@ -23,9 +21,10 @@ rl_budget_options_init (RlBudgetOptions *opts)
 
   memset (opts, 0, sizeof *opts);
   opts->mode = RL_PLAN_PAPER;
-  opts->n_steps = 48;
-  opts->start_fraction = 0.5;
-  opts->refine_rounds = 16;
+  opts->coarse_steps = 8;
+  opts->fine_steps = 64;
+  opts->refine_rounds = 8;
+  opts->max_evaluations = 400;
 }
 
 /* Weights (no bias) of an m×n layer at rank r; 0 = dense. */
@@ -158,19 +157,26 @@ rl_plan_energy_budget (const RlModel  *dense,
   return g_steal_pointer (&best);
 }
 
-/* ---- the search -------------------------------------------------------- */
+/* ---- the search -------------------------------------------------------- *
+ * The validation activations entering each layer under the current plan
+ * are kept, so a candidate that changes layers f.. only runs those. */
 
 typedef struct
 {
   const RlModel   *dense;
   const RlSvd     *svd;
   const RlDataset *val;
-  RlWorkspace     *ws;
-  float           *scores;
-  guint            evaluations;
   RlPlanMode       mode;
-  guint           *steps;        /* coarse rank step per layer */
   guint64          budget;
+  guint            n_layers;
+  guint           *cur;          /* current ranks */
+  double           cur_score;
+  double           cur_acc;
+  float          **act;          /* act[l], l ≥ 1: input of layer l, N × in */
+  float           *out;          /* N × outputs */
+  RlWorkspace     *ws;
+  guint            evaluations;
+  guint            max_evaluations;
   GCancellable    *cancellable;
   RlProgressFunc   progress;
   gpointer         user_data;
@@ -180,12 +186,69 @@ static guint64
 ranks_params (const Search *s,
               const guint  *ranks)
 {
-  RlPlan plan = { s->dense->n_layers, (guint *) ranks };
+  RlPlan plan = { s->n_layers, (guint *) ranks };
 
   return rl_plan_param_count (s->dense, &plan);
 }
 
-/* Hard and soft accuracy of the plan on the validation set. */
+static guint
+first_change (const Search *s,
+              const guint  *ranks)
+{
+  guint f = 0;
+
+  while (f < s->n_layers && ranks[f] == s->cur[f])
+    f++;
+  return f;
+}
+
+static const float *
+layer_input (const Search *s,
+             guint         l)
+{
+  return l == 0 ? s->val->images : s->act[l];
+}
+
+/* Hard accuracy, and the score: the mean of the hard and the soft accuracy
+ * (normalised output of the true class). */
+static void
+score_outputs (const Search *s,
+               double       *score,
+               double       *accuracy)
+{
+  guint n_out = s->dense->layers[s->n_layers - 1].out;
+  guint64 correct = 0;
+  double soft = 0.0;
+
+  for (guint i = 0; i < s->val->n; i++)
+    {
+      const float *p = s->out + (gsize) i * n_out;
+      guint truth = s->val->labels[i];
+      double sum = 0.0;
+
+      if (rl_argmax (p, n_out) == truth)
+        correct++;
+      for (guint j = 0; j < n_out; j++)
+        sum += isfinite (p[j]) && p[j] > 0 ? p[j] : 0.0;
+      if (truth < n_out && sum > 0 && isfinite (p[truth]) && p[truth] > 0)
+        soft += p[truth] / sum;
+    }
+  *accuracy = (double) correct / s->val->n;
+  *score = 0.5 * ((double) correct + soft) / s->val->n;
+}
+
+static RlModel *
+compress_ranks (Search       *s,
+                const guint  *ranks,
+                GError      **error)
+{
+  RlPlan plan = { s->n_layers, (guint *) ranks };
+
+  if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
+    return NULL;
+  return rl_compress (s->dense, s->svd, &plan, error);
+}
+
 static gboolean
 score_ranks (Search       *s,
              const guint  *ranks,
@@ -193,78 +256,73 @@ score_ranks (Search       *s,
              double       *accuracy,
              GError      **error)
 {
-  RlPlan plan = { s->dense->n_layers, (guint *) ranks };
   g_autoptr(RlModel) model = NULL;
-  guint n_out = rl_model_output_size (s->dense), in = rl_model_input_size (s->dense);
-  guint64 correct = 0;
-  double soft = 0.0;
+  RlModel view = { 0 };
+  guint f = first_change (s, ranks);
 
-  if (g_cancellable_set_error_if_cancelled (s->cancellable, error))
-    return FALSE;
-
-  model = rl_compress (s->dense, s->svd, &plan, error);
+  if (f == s->n_layers)
+    {
+      *score = s->cur_score;
+      *accuracy = s->cur_acc;
+      return TRUE;
+    }
+  model = compress_ranks (s, ranks, error);
   if (model == NULL)
     return FALSE;
+  view.n_layers = s->n_layers - f;
+  view.layers = model->layers + f;
+  rl_model_forward (&view, layer_input (s, f), s->val->n, s->out, s->ws);
+  score_outputs (s, score, accuracy);
   s->evaluations++;
-
-  for (guint start = 0; start < s->val->n; start += SCORE_CHUNK)
-    {
-      guint count = MIN (SCORE_CHUNK, s->val->n - start);
-
-      rl_model_forward (model, s->val->images + (gsize) start * in, count, s->scores, s->ws);
-      for (guint i = 0; i < count; i++)
-        {
-          const float *p = s->scores + (gsize) i * n_out;
-          guint truth = s->val->labels[start + i];
-          double sum = 0.0;
-
-          if (rl_argmax (p, n_out) == truth)
-            correct++;
-          for (guint j = 0; j < n_out; j++)
-            sum += isfinite (p[j]) && p[j] > 0 ? p[j] : 0.0;
-          if (truth < n_out && sum > 0 && isfinite (p[truth]) && p[truth] > 0)
-            soft += p[truth] / sum;
-        }
-    }
-
-  *accuracy = (double) correct / s->val->n;
-  *score = 0.5 * ((double) correct + soft) / s->val->n;
   return TRUE;
 }
 
-/* The rank layer i moves to when grown by step (0 = dense in AUTO mode), or
+/* Makes ranks the current plan: refreshes the kept activations and scores. */
+static gboolean
+accept (Search       *s,
+        const guint  *ranks,
+        GError      **error)
+{
+  g_autoptr(RlModel) model = NULL;
+  RlModel view = { 0 };
+  guint f = first_change (s, ranks);
+
+  if (f == s->n_layers)
+    return TRUE;
+  model = compress_ranks (s, ranks, error);
+  if (model == NULL)
+    return FALSE;
+  for (guint l = f; l < s->n_layers; l++)
+    {
+      view.n_layers = 1;
+      view.layers = model->layers + l;
+      rl_model_forward (&view, layer_input (s, l),  s->val->n,
+                        l + 1 < s->n_layers ? s->act[l + 1] : s->out, s->ws);
+    }
+  memcpy (s->cur, ranks, sizeof (guint) * s->n_layers);
+  score_outputs (s, &s->cur_score, &s->cur_acc);
+  s->evaluations++;
+  return TRUE;
+}
+
+/* The rank layer i moves to when grown by d (0 = dense in AUTO mode), or
  * FALSE when it cannot grow. */
 static gboolean
 grow_rank (const Search *s,
            guint         i,
-           guint         r,
-           guint         step,
+           guint         d,
            guint        *out)
 {
   const RlLayerSvd *ls = &s->svd->layers[i];
-  guint next;
+  guint r = s->cur[i], next;
 
   if (r == 0 || r >= ls->k)
     return FALSE;
-  next = MIN (ls->k, r + step);
+  next = MIN (ls->k, r + d);
   if (s->mode == RL_PLAN_AUTO
       && layer_weights (ls->m, ls->n, next) >= layer_weights (ls->m, ls->n, 0))
     next = 0;
   *out = next;
-  return TRUE;
-}
-
-static gboolean
-shrink_rank (const Search *s,
-             guint         i,
-             guint         r,
-             guint         step,
-             guint        *out)
-{
-  (void) s; (void) i;
-  if (r <= 1)
-    return FALSE;   /* rank 1, or dense: dense layers are not shrunk */
-  *out = r > step ? r - step : 1;
   return TRUE;
 }
 
@@ -277,108 +335,154 @@ report (Search     *s,
     s->progress (CLAMP (fraction, 0.0, 1.0), stage, s->user_data);
 }
 
-/* Grows layers while a step fits: the best score gain per added parameter
- * first; coarse steps, then single ranks for what is left. */
+/* Spends what is left of the budget one rank at a time, best gain per
+ * parameter first, while that improves the score. */
 static gboolean
-greedy_fill (Search   *s,
-             guint    *ranks,
-             double   *cur_score,
-             guint64   start_params,
-             GError  **error)
+fill (Search  *s,
+      GError **error)
 {
-  guint n = s->dense->n_layers;
-  g_autofree guint *cand = g_new (guint, n);
-  gboolean fine = FALSE;
+  g_autofree guint *cand = g_new (guint, s->n_layers);
+  g_autofree guint *best = g_new (guint, s->n_layers);
 
-  for (;;)
+  while (s->evaluations < s->max_evaluations)
     {
-      guint64 used = ranks_params (s, ranks);
-      double best_ratio = -G_MAXDOUBLE, best_score = 0;
-      gint best = -1;
-      guint best_rank = 0;
+      guint64 used = ranks_params (s, s->cur);
+      double best_ratio = 0.0;
+      gboolean found = FALSE;
 
-      for (guint i = 0; i < n; i++)
+      for (guint i = 0; i < s->n_layers; i++)
         {
-          guint next;
           guint64 params;
           double score, acc;
 
-          if (!grow_rank (s, i, ranks[i], fine ? 1 : s->steps[i], &next))
+          memcpy (cand, s->cur, sizeof (guint) * s->n_layers);
+          if (!grow_rank (s, i, 1, &cand[i]))
             continue;
-          memcpy (cand, ranks, sizeof (guint) * n);
-          cand[i] = next;
           params = ranks_params (s, cand);
           if (params > s->budget || params <= used)
             continue;
           if (!score_ranks (s, cand, &score, &acc, error))
             return FALSE;
-          if ((score - *cur_score) / (double) (params - used) > best_ratio)
+          if (score - s->cur_score > SCORE_EPS
+              && (score - s->cur_score) / (double) (params - used) > best_ratio)
             {
-              best_ratio = (score - *cur_score) / (double) (params - used);
-              best = (gint) i;
-              best_rank = next;
-              best_score = score;
+              best_ratio = (score - s->cur_score) / (double) (params - used);
+              memcpy (best, cand, sizeof (guint) * s->n_layers);
+              found = TRUE;
             }
         }
-
-      if (best < 0)
-        {
-          if (fine)
-            return TRUE;
-          fine = TRUE;
-          continue;
-        }
-      ranks[best] = best_rank;
-      *cur_score = best_score;
-      report (s, 0.7 * (double) (ranks_params (s, ranks) - start_params)
-                     / (double) MAX (1, s->budget - start_params), "growing ranks");
+      if (!found)
+        return TRUE;
+      if (!accept (s, best, error))
+        return FALSE;
     }
+  return TRUE;
 }
 
-/* One pass over all (grow i, shrink j) pairs that fit; applies the best
- * one if it improves the score. *improved tells whether it did. */
+/* One pass over the moves "about q parameters from layer j to layer i";
+ * takes the best if it improves the score. */
 static gboolean
-refine_once (Search   *s,
-             guint    *ranks,
-             double   *cur_score,
-             gboolean *improved,
-             GError  **error)
+move_once (Search    *s,
+           guint64    q,
+           gboolean  *improved,
+           GError   **error)
 {
-  guint n = s->dense->n_layers;
-  g_autofree guint *cand = g_new (guint, n);
-  g_autofree guint *best = g_new (guint, n);
-  double best_score = *cur_score + SCORE_EPS;
+  g_autofree guint *cand = g_new (guint, s->n_layers);
+  g_autofree guint *best = g_new (guint, s->n_layers);
+  double best_score = s->cur_score + SCORE_EPS;
 
   *improved = FALSE;
-  for (guint i = 0; i < n; i++)
-    for (guint j = 0; j < n; j++)
+  for (guint i = 0; i < s->n_layers; i++)
+    for (guint j = 0; j < s->n_layers; j++)
       {
-        guint gi, sj;
+        const RlLayer *lj = &s->dense->layers[j];
+        guint64 per_j = (guint64) lj->in + lj->out, over, d;
+        guint per_i = s->dense->layers[i].in + s->dense->layers[i].out;
         double score, acc;
 
-        if (i == j || !grow_rank (s, i, ranks[i], s->steps[i], &gi)
-            || !shrink_rank (s, j, ranks[j], s->steps[j], &sj))
+        memcpy (cand, s->cur, sizeof (guint) * s->n_layers);
+        if (i == j || s->cur[j] <= 1
+            || !grow_rank (s, i, (guint) MAX (1, (q + per_i - 1) / per_i), &cand[i]))
           continue;
-        memcpy (cand, ranks, sizeof (guint) * n);
-        cand[i] = gi;
-        cand[j] = sj;
-        if (ranks_params (s, cand) > s->budget)
+        over = ranks_params (s, cand) > s->budget ? ranks_params (s, cand) - s->budget : 0;
+        d = MAX (1, (over + per_j - 1) / per_j);
+        if (d >= s->cur[j])
           continue;
+        cand[j] = s->cur[j] - (guint) d;
+        g_assert (ranks_params (s, cand) <= s->budget);
         if (!score_ranks (s, cand, &score, &acc, error))
           return FALSE;
         if (score > best_score)
           {
             best_score = score;
-            memcpy (best, cand, sizeof (guint) * n);
+            memcpy (best, cand, sizeof (guint) * s->n_layers);
             *improved = TRUE;
           }
       }
+  return !*improved || accept (s, best, error);
+}
 
-  if (*improved)
+static void
+search_clear (Search *s)
+{
+  for (guint l = 1; s->act != NULL && l < s->n_layers; l++)
+    g_free (s->act[l]);
+  g_clear_pointer (&s->act, g_free);
+  g_clear_pointer (&s->cur, g_free);
+  g_clear_pointer (&s->out, g_free);
+  g_clear_pointer (&s->ws, rl_workspace_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Search, search_clear)
+
+/* The largest uniform plan that fits the budget (rank 1 always does). */
+static RlPlan *
+largest_uniform (const RlModel *dense,
+                 guint64        budget,
+                 RlPlanMode     mode)
+{
+  guint lo = 1, hi = rl_plan_max_rank (dense);
+
+  while (lo < hi)
     {
-      memcpy (ranks, best, sizeof (guint) * n);
-      *cur_score = best_score;
+      guint mid = lo + (hi - lo + 1) / 2;
+      g_autoptr(RlPlan) plan = rl_plan_uniform (dense, mid, mode);
+
+      if (rl_plan_param_count (dense, plan) <= budget)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
+  return rl_plan_uniform (dense, lo, mode);
+}
+
+static gboolean
+check_val (const RlModel    *dense,
+           const RlDataset  *val,
+           GError          **error)
+{
+  guint n_out = dense->layers[dense->n_layers - 1].out;
+
+  if (val->n == 0)
+    {
+      g_set_error_literal (error, RL_ERROR, RL_ERROR_EMPTY, "The validation set is empty");
+      return FALSE;
+    }
+  else if (val->rows * val->cols != rl_model_input_size (dense))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_SHAPE,
+                   "The model takes %u inputs but the validation images have %u×%u pixels",
+                   rl_model_input_size (dense), val->rows, val->cols);
+      return FALSE;
+    }
+  for (guint i = 0; i < val->n; i++)
+    if (val->labels[i] >= n_out)
+      {
+        g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
+                     "Validation label %u of image %u is out of range for %u classes",
+                     val->labels[i], i, n_out);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -395,13 +499,11 @@ rl_budget_plan (const RlModel          *dense,
                 GError                **error)
 {
   RlBudgetOptions defaults;
-  g_autoptr(RlWorkspace) ws = NULL;
-  g_autoptr(RlPlan) plan = NULL;
-  g_autofree float *scores = NULL;
-  g_autofree guint *steps = NULL;
-  Search s = { 0 };
-  double score, accuracy;
-  guint64 start_params;
+  g_auto(Search) s = { 0 };
+  g_autoptr(RlPlan) uniform = NULL, energy = NULL;
+  RlPlan *plan;
+  guint n_scales = 0;
+  double score, acc;
 
   g_return_val_if_fail (dense != NULL, NULL);
   g_return_val_if_fail (svd != NULL, NULL);
@@ -413,87 +515,76 @@ rl_budget_plan (const RlModel          *dense,
       rl_budget_options_init (&defaults);
       opts = &defaults;
     }
-  if (!check_args (dense, svd, budget, opts->mode, error))
+  if (!check_args (dense, svd, budget, opts->mode, error) || !check_val (dense, val, error))
     return NULL;
-  if (val->n == 0)
-    {
-      g_set_error_literal (error, RL_ERROR, RL_ERROR_EMPTY, "The validation set is empty");
-      return NULL;
-    }
-  else if (val->rows * val->cols != rl_model_input_size (dense))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_SHAPE,
-                   "The model takes %u inputs but the validation images have %u×%u pixels",
-                   rl_model_input_size (dense), val->rows, val->cols);
-      return NULL;
-    }
-  else if (!(opts->start_fraction >= 0.0 && opts->start_fraction <= 1.0))
+  if (opts->coarse_steps < 1 || opts->fine_steps < opts->coarse_steps)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                   "The start fraction must lie in [0, 1], not %g", opts->start_fraction);
+                   "The step divisors must satisfy 1 ≤ coarse (%u) ≤ fine (%u)",
+                   opts->coarse_steps, opts->fine_steps);
       return NULL;
     }
 
-  /* A coarse step of each layer adds about budget/n_steps parameters. */
-  steps = g_new (guint, dense->n_layers);
-  for (guint i = 0; i < dense->n_layers; i++)
-    {
-      double per_rank = (double) dense->layers[i].in + dense->layers[i].out;
-      double target = (double) budget / MAX (opts->n_steps, 1u);
-
-      steps[i] = (guint) CLAMP (floor (target / per_rank + 0.5), 1.0, (double) svd->layers[i].k);
-    }
-
-  /* Start: the equal-energy plan of a part of the budget, else rank 1. */
-  if (opts->start_fraction > 0)
-    plan = rl_plan_energy_budget (dense, svd, (guint64) (opts->start_fraction * (double) budget),
-                                  opts->mode, NULL, NULL);
-  if (plan == NULL)
-    plan = rl_plan_energy (svd, 0.0, opts->mode);
-  g_assert (rl_plan_param_count (dense, plan) <= budget);
-
-  ws = rl_workspace_new ();
-  scores = g_new (float, (gsize) SCORE_CHUNK * rl_model_output_size (dense));
   s.dense = dense;
   s.svd = svd;
   s.val = val;
-  s.ws = ws;
-  s.scores = scores;
   s.mode = opts->mode;
-  s.steps = steps;
   s.budget = budget;
+  s.n_layers = dense->n_layers;
+  s.max_evaluations = MAX (opts->max_evaluations, 2);
   s.cancellable = cancellable;
   s.progress = progress;
   s.user_data = user_data;
+  s.ws = rl_workspace_new ();
+  s.out = g_new (float, (gsize) val->n * dense->layers[dense->n_layers - 1].out);
+  s.act = g_new0 (float *, dense->n_layers);
+  for (guint l = 1; l < dense->n_layers; l++)
+    s.act[l] = g_new (float, (gsize) val->n * dense->layers[l].in);
+  s.cur = g_new (guint, dense->n_layers);
+  for (guint l = 0; l < dense->n_layers; l++)
+    s.cur[l] = G_MAXUINT;   /* nothing kept yet */
 
-  report (&s, 0.0, "growing ranks");
-  start_params = rl_plan_param_count (dense, plan);
-  if (!score_ranks (&s, plan->ranks, &score, &accuracy, error)
-      || !greedy_fill (&s, plan->ranks, &score, start_params, error))
+  /* Start from the better of the study's uniform plan and the equal-energy
+   * plan, each the largest that fits. */
+  report (&s, 0.0, "starting plans");
+  uniform = largest_uniform (dense, budget, opts->mode);
+  energy = rl_plan_energy_budget (dense, svd, budget, opts->mode, NULL, error);
+  if (energy == NULL || !accept (&s, uniform->ranks, error)
+      || !score_ranks (&s, energy->ranks, &score, &acc, error))
+    return NULL;
+  if (score > s.cur_score + SCORE_EPS && !accept (&s, energy->ranks, error))
+    return NULL;
+  if (!fill (&s, error))
     return NULL;
 
-  for (guint round = 0; round < opts->refine_rounds; round++)
-    {
-      gboolean improved;
+  /* Move parameters between layers, in large chunks first. */
+  for (guint c = opts->coarse_steps; c <= opts->fine_steps; c *= 2)
+    n_scales++;
+  for (guint c = opts->coarse_steps, k = 0; c <= opts->fine_steps; c *= 2, k++)
+    for (guint round = 0; round < opts->refine_rounds && s.evaluations < s.max_evaluations; round++)
+      {
+        gboolean improved;
 
-      report (&s, 0.7 + 0.3 * round / opts->refine_rounds, "trading ranks between layers");
-      if (!refine_once (&s, plan->ranks, &score, &improved, error))
-        return NULL;
-      if (!improved)
-        break;
-      /* A swap may free parameters: spend them. */
-      if (!greedy_fill (&s, plan->ranks, &score, start_params, error))
-        return NULL;
-    }
+        report (&s, (k + (double) round / MAX (opts->refine_rounds, 1)) / n_scales,
+                "moving ranks between layers");
+        if (!move_once (&s, MAX (1, budget / c), &improved, error))
+          return NULL;
+        if (!improved)
+          break;
+        if (!fill (&s, error))
+          return NULL;
+      }
 
+  plan = rl_plan_new (dense->n_layers);
+  memcpy (plan->ranks, s.cur, sizeof (guint) * dense->n_layers);
   g_assert (rl_plan_param_count (dense, plan) <= budget);
   if (stats != NULL)
     {
-      if (!score_ranks (&s, plan->ranks, &stats->val_score, &stats->val_accuracy, error))
-        return NULL;
+      stats->val_accuracy = s.cur_acc;
+      stats->val_score = s.cur_score;
       stats->evaluations = s.evaluations;
       stats->params = rl_plan_param_count (dense, plan);
     }
   report (&s, 1.0, "done");
-  return g_steal_pointer (&plan);
+  return plan;
 }

@@ -7,11 +7,14 @@
  * Two planners:
  *  - rl_plan_energy_budget: the largest common energy fraction whose plan
  *    fits the budget (no data needed; a good starting point);
- *  - rl_budget_plan: starts there, then greedily grows the layer whose rank
- *    step gains the most validation score per added parameter, then swaps
- *    rank steps between layers while that helps. The score is the mean of
- *    the hard accuracy and the soft accuracy (normalised output of the true
- *    class) on the validation images — never pass the test set here.
+ *  - rl_budget_plan: starts from the better of that plan and the largest
+ *    uniform plan that fits, spends what is left one rank at a time (best
+ *    gain per parameter first), then moves chunks of parameters from one
+ *    layer to another while the validation score improves, with ever
+ *    smaller chunks. The score is the mean of the hard accuracy and the soft
+ *    accuracy (normalised output of the true class) on the validation
+ *    images — never pass the test set here. Only improvements are taken, so
+ *    the result scores at least as well as the uniform plan on validation.
  *
  * Every plan returned satisfies rl_plan_param_count (dense, plan) ≤ budget. */
 #pragma once
@@ -27,14 +30,13 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  RlPlanMode mode;           /* PAPER: every layer factored (rank ≥ 1);
-                                AUTO: a layer may stay dense (rank 0) */
-  guint      n_steps;        /* one coarse rank step adds about budget/n_steps
-                                parameters (48) */
-  double     start_fraction; /* the greedy search starts from the energy plan
-                                of this fraction of the budget (0.5); 0 = from
-                                rank 1 everywhere */
-  guint      refine_rounds;  /* at most this many swap passes (16); 0 = none */
+  RlPlanMode mode;            /* PAPER: every layer factored (rank ≥ 1);
+                                 AUTO: a layer may stay dense (rank 0) */
+  guint      coarse_steps;    /* the first moves shift budget/coarse_steps
+                                 parameters between layers (8) … */
+  guint      fine_steps;      /* … halving down to budget/fine_steps (64) */
+  guint      refine_rounds;   /* at most this many moves per step size (8) */
+  guint      max_evaluations; /* a ceiling on the candidates scored (400) */
 } RlBudgetOptions;
 
 typedef struct

@@ -514,104 +514,132 @@ rl_experiment_load (const char  *path,
   return exp;
 }
 
-/* ---- writing ----------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------- *
+ * By hand rather than with JsonGenerator, which prints every double with 17
+ * digits (0.9 as 0.90000000000000002): here each double gets the fewest
+ * digits that read back to the same value, so files stay readable and
+ * round-trip exactly. Strings are escaped by json-glib. */
 
 static void
-add_ranks (JsonBuilder        *b,
-           const RlExperiment *exp)
+append_string (GString    *out,
+               const char *s)
 {
-  json_builder_set_member_name (b, "ranks");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < exp->n_ranks; i++)
-    json_builder_add_int_value (b, exp->ranks[i]);
-  json_builder_end_array (b);
+  g_autoptr(JsonNode) node = json_node_init_string (json_node_alloc (), s);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  g_string_append (out, text);
+}
+
+static void
+append_double (GString *out,
+               double   v)
+{
+  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  g_string_append (out, buf);
+}
+
+static void
+append_key (GString    *out,
+            const char *indent,
+            const char *key,
+            gboolean   *first)
+{
+  g_string_append (out, *first ? "\n" : ",\n");
+  *first = FALSE;
+  g_string_append_printf (out, "%s\"%s\": ", indent, key);
 }
 
 char *
 rl_experiment_to_json (const RlExperiment *exp)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new_immutable ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *out = g_string_new ("{");
+  gboolean first = TRUE, pfirst = TRUE;
 
   g_return_val_if_fail (exp != NULL, NULL);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, RL_EXPERIMENT_FORMAT);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, RL_EXPERIMENT_VERSION);
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, exp->model);
+  append_key (out, "  ", "format", &first);
+  append_string (out, RL_EXPERIMENT_FORMAT);
+  append_key (out, "  ", "version", &first);
+  g_string_append_printf (out, "%d", RL_EXPERIMENT_VERSION);
+  append_key (out, "  ", "model", &first);
+  append_string (out, exp->model);
   if (exp->model_hash != NULL)
     {
-      json_builder_set_member_name (b, "model_hash");
-      json_builder_add_string_value (b, exp->model_hash);
+      append_key (out, "  ", "model_hash", &first);
+      append_string (out, exp->model_hash);
     }
   if (exp->description != NULL)
     {
-      json_builder_set_member_name (b, "description");
-      json_builder_add_string_value (b, exp->description);
+      append_key (out, "  ", "description", &first);
+      append_string (out, exp->description);
     }
 
-  json_builder_set_member_name (b, "plan");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, rl_experiment_kind_to_string (exp->kind));
-  switch (exp->kind)
+  append_key (out, "  ", "plan", &first);
+  g_string_append_c (out, '{');
+  append_key (out, "    ", "mode", &pfirst);
+  append_string (out, rl_experiment_kind_to_string (exp->kind));
+  if (exp->kind == RL_EXPERIMENT_UNIFORM)
     {
-    case RL_EXPERIMENT_UNIFORM:
-      json_builder_set_member_name (b, "rank");
-      json_builder_add_int_value (b, exp->rank);
-      break;
-    case RL_EXPERIMENT_ENERGY:
-      json_builder_set_member_name (b, "energy");
-      json_builder_add_double_value (b, exp->energy);
-      break;
-    case RL_EXPERIMENT_BUDGET:
-      json_builder_set_member_name (b, "budget");
-      json_builder_add_int_value (b, (gint64) exp->budget);
-      break;
-    case RL_EXPERIMENT_PER_LAYER:
-    default:
-      break;
+      append_key (out, "    ", "rank", &pfirst);
+      g_string_append_printf (out, "%u", exp->rank);
+    }
+  else if (exp->kind == RL_EXPERIMENT_ENERGY)
+    {
+      append_key (out, "    ", "energy", &pfirst);
+      append_double (out, exp->energy);
+    }
+  else if (exp->kind == RL_EXPERIMENT_BUDGET)
+    {
+      append_key (out, "    ", "budget", &pfirst);
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT, exp->budget);
     }
   if (exp->kind != RL_EXPERIMENT_UNIFORM && exp->n_ranks > 0)
-    add_ranks (b, exp);
-  json_builder_set_member_name (b, "auto");
-  json_builder_add_boolean_value (b, exp->auto_mode);
-  json_builder_end_object (b);
+    {
+      append_key (out, "    ", "ranks", &pfirst);
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < exp->n_ranks; i++)
+        g_string_append_printf (out, i ? ", %u" : "%u", exp->ranks[i]);
+      g_string_append_c (out, ']');
+    }
+  append_key (out, "    ", "auto", &pfirst);
+  g_string_append (out, exp->auto_mode ? "true" : "false");
+  g_string_append (out, "\n  }");
 
-  json_builder_set_member_name (b, "seed");
-  json_builder_add_int_value (b, (gint64) exp->seed);
-  json_builder_set_member_name (b, "finetune_epochs");
-  json_builder_add_int_value (b, exp->finetune_epochs);
+  append_key (out, "  ", "seed", &first);
+  g_string_append_printf (out, "%" G_GUINT64_FORMAT, exp->seed);
+  append_key (out, "  ", "finetune_epochs", &first);
+  g_string_append_printf (out, "%u", exp->finetune_epochs);
 
   if (exp->has_results)
     {
-      json_builder_set_member_name (b, "results");
-      json_builder_begin_object (b);
+      gboolean rfirst = TRUE;
+
+      append_key (out, "  ", "results", &first);
+      g_string_append_c (out, '{');
       for (guint i = 0; i < G_N_ELEMENTS (result_fields); i++)
         {
           gconstpointer field = G_STRUCT_MEMBER_P (&exp->results, result_fields[i].offset);
 
           if (result_fields[i].count ? *(const gint64 *) field < 0 : !isfinite (*(const double *) field))
             continue;
-          json_builder_set_member_name (b, result_fields[i].key);
+          append_key (out, "    ", result_fields[i].key, &rfirst);
           if (result_fields[i].count)
-            json_builder_add_int_value (b, *(const gint64 *) field);
+            g_string_append_printf (out, "%" G_GINT64_FORMAT, *(const gint64 *) field);
           else
-            json_builder_add_double_value (b, *(const double *) field);
+            append_double (out, *(const double *) field);
         }
-      json_builder_end_object (b);
+      g_string_append (out, rfirst ? "}" : "\n  }");
     }
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  return json_generator_to_data (gen, NULL);
+  g_string_append (out, "\n}\n");
+  return g_string_free (out, FALSE);
 }
 
 gboolean
@@ -620,15 +648,13 @@ rl_experiment_save (const RlExperiment  *exp,
                     GError             **error)
 {
   g_autofree char *json = NULL;
-  g_autofree char *text = NULL;
 
   g_return_val_if_fail (exp != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   json = rl_experiment_to_json (exp);
-  text = g_strconcat (json, "\n", NULL);
-  return rl_file_replace_atomic (path, text, strlen (text), error);
+  return rl_file_replace_atomic (path, json, strlen (json), error);
 }
 
 /* ---- using ------------------------------------------------------------- */

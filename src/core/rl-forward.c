@@ -9,6 +9,9 @@
 #include <math.h>
 #include <string.h>
 #include <cblas.h>
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
 
 #include "rl-forward.h"
 
@@ -73,11 +76,23 @@ bias_act (float        *c,
       switch (act)
         {
         case RL_ACT_RELU:
-          for (guint j = 0; j < n; j++)
-            {
-              float v = row[j] + bias[j];
-              row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
-            }
+          {
+            guint j = 0;
+
+#ifdef __SSE2__
+            /* maxps (0, v) is 0 > v ? 0 : v, so a NaN propagates */
+            for (; j + 4 <= n; j += 4)
+              _mm_storeu_ps (row + j,
+                             _mm_max_ps (_mm_setzero_ps (),
+                                         _mm_add_ps (_mm_loadu_ps (row + j),
+                                                     _mm_loadu_ps (bias + j))));
+#endif
+            for (; j < n; j++)
+              {
+                float v = row[j] + bias[j];
+                row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
+              }
+          }
           break;
         case RL_ACT_SIGMOID:
           for (guint j = 0; j < n; j++)

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Merge ranklab-bench's CSV and torch_bench.py's CSV into one table.
+
+Usage: merge-results.py RANKLAB_CSV TORCH_CSV|- OUT_CSV [OUT_MD]
+
+Rows are matched on (section, item, metric). For times (s, ms, us) the
+"vs PyTorch" column is PyTorch's time / ours (above 1: we are faster); for
+throughputs (GFLOP/s, img/s) it is ours / PyTorch's. The vs-PyTorch targets
+of the performance issue are judged here: original forward >= 1.2x, forward
+at ranks 10-50 >= 4x, a paper training epoch >= 2.5x.
+"""
+
+import csv
+import re
+import sys
+
+FIELDS = ["section", "item", "metric", "unit", "ranklab", "pytorch", "vs_pytorch",
+          "target", "status", "note"]
+TIME_UNITS = {"s", "ms", "us"}
+RATE_UNITS = {"GFLOP/s", "img/s"}
+
+
+def read(path):
+    if path == "-":
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def fmt(value):
+    if value is None:
+        return ""
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+        return f"{value:.4g}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.4g}"
+
+
+def torch_target(section, item, metric):
+    """(minimum ratio, text) of a vs-PyTorch target for this row, or None."""
+    if section == "forward" and metric == "latency":
+        if item == "original":
+            return 1.2, "vs PyTorch >= 1.2x"
+        m = re.fullmatch(r"(paper|auto) r=(\d+)", item)
+        if m and 10 <= int(m.group(2)) <= 50:
+            return 4.0, "vs PyTorch >= 4x"
+    if section == "train" and item == "paper" and metric == "s/epoch":
+        return 2.5, "vs PyTorch >= 2.5x"
+    return None
+
+
+def merge(ours, theirs):
+    by_key = {(r["section"], r["item"], r["metric"]): r for r in theirs}
+    seen = set()
+    rows = []
+    for r in ours:
+        key = (r["section"], r["item"], r["metric"])
+        seen.add(key)
+        t = by_key.get(key)
+        a, b = num(r["value"]), num(t["value"]) if t else None
+        ratio = None
+        if a and b:
+            if r["unit"] in TIME_UNITS:
+                ratio = b / a
+            elif r["unit"] in RATE_UNITS:
+                ratio = a / b
+        row = {"section": r["section"], "item": r["item"], "metric": r["metric"], "unit": r["unit"],
+               "ranklab": r["value"] if a is not None else r["note"],
+               "pytorch": (t["value"] if b is not None else t["note"]) if t else "",
+               "vs_pytorch": f"{ratio:.3g}" if ratio else "",
+               "target": r["target"], "status": r["status"],
+               "note": r["note"] if a is not None else ""}
+        goal = torch_target(*key)
+        if goal:
+            if not theirs:
+                row["target"], row["status"] = goal[1], "n/a (no PyTorch)"
+            elif ratio is not None:
+                row["target"], row["status"] = goal[1], "PASS" if ratio >= goal[0] else "MISS"
+        rows.append(row)
+    for t in theirs:   # PyTorch-only rows (its version, threads, ...)
+        key = (t["section"], t["item"], t["metric"])
+        if key not in seen:
+            b = num(t["value"])
+            rows.append({"section": t["section"], "item": t["item"], "metric": t["metric"],
+                         "unit": t["unit"], "ranklab": "", "pytorch": t["value"] if b is not None else t["note"],
+                         "vs_pytorch": "", "target": "", "status": "", "note": t["note"] if b is not None else ""})
+    return rows
+
+
+def cell(row, col):
+    v = num(row[col])
+    return fmt(v) if v is not None and col in ("ranklab", "pytorch") else row[col]
+
+
+def markdown(rows, have_torch):
+    out = []
+    lookup = {(r["section"], r["item"], r["metric"]): r for r in rows}
+
+    def get(section, item, metric, col="ranklab"):
+        r = lookup.get((section, item, metric))
+        return cell(r, col) if r else ""
+
+    out.append("### Forward over the 10,000 test images (one batch)\n")
+    out.append("| model | accuracy | latency ms | GFLOP/s | FLOP ratio | speed-up | target | "
+               "PyTorch ms | PyTorch speed-up | vs PyTorch | vs-PyTorch target |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    items = []
+    for r in rows:
+        if r["section"] == "forward" and r["item"] not in items:
+            items.append(r["item"])
+    for item in items:
+        lat = lookup.get(("forward", item, "latency"), {})
+        judged = lookup.get(("forward", item, "speed-up")) or lookup.get(("forward", item, "GFLOP/s"))
+        target = f"{judged['target']} {judged['status']}".strip() if judged and judged["target"] else ""
+        out.append("| " + " | ".join([
+            item, get("forward", item, "accuracy"), get("forward", item, "latency"),
+            get("forward", item, "GFLOP/s"), get("forward", item, "FLOP-ratio"),
+            get("forward", item, "speed-up"), target,
+            get("forward", item, "latency", "pytorch"), get("forward", item, "speed-up", "pytorch"),
+            lat.get("vs_pytorch", ""),
+            f"{lat.get('target', '')} {lat.get('status', '')}".strip()]) + " |")
+    out.append("")
+    out.append("### Everything else\n")
+    out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    order = []
+    for r in rows:
+        if r["section"] not in order:
+            order.append(r["section"])
+    for r in sorted(rows, key=lambda r: order.index(r["section"])):
+        if r["section"] == "forward" and r["metric"] not in ("setup", "MACs/image"):
+            continue
+        out.append("| " + " | ".join([r["section"], r["item"], r["metric"], cell(r, "ranklab"),
+                                      cell(r, "pytorch"), r["vs_pytorch"], r["unit"], r["target"],
+                                      r["status"]]).replace("\n", " ") + " |")
+    if not have_torch:
+        out.append("\nPyTorch was not available: its columns are empty.")
+    passed = sum(1 for r in rows if r["status"].endswith("PASS"))
+    missed = sum(1 for r in rows if r["status"].endswith("MISS"))
+    out.append(f"\nTargets: {passed} PASS, {missed} MISS.")
+    return "\n".join(out) + "\n"
+
+
+def main(argv):
+    if len(argv) not in (4, 5):
+        print(__doc__, file=sys.stderr)
+        return 2
+    ours, theirs = read(argv[1]), read(argv[2])
+    rows = merge(ours, theirs)
+    with open(argv[3], "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    md = markdown(rows, bool(theirs))
+    if len(argv) == 5:
+        with open(argv[4], "w") as f:
+            f.write(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

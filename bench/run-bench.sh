@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# RankLab's benchmark in one run: ranklab-bench (our core), then
+# torch_bench.py (PyTorch, same weights, same truncation, same data), merged
+# into one table: bench/results.csv and bench/results.md. See BENCHMARKS.md.
+#
+#   RANKLAB_MNIST_DIR=/path/to/mnist bench/run-bench.sh [--full] [--quick]
+#       [--max-load L] [--wait-minutes M] [--csv FILE] [--md FILE]
+#       [--build DIR] [--threads N] [--train-epochs N] [--no-torch]
+#       [-- extra ranklab-bench options]
+#
+# --max-load: wait (up to --wait-minutes, default 30) until the 1-minute load
+# average is at most L (default 1.0) before starting; numbers taken under load
+# are not the machine's. The load at the start and end is in the table.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${RANKLAB_BENCH_BUILD_DIR:-$root/_build-bench-release}
+csv=$root/bench/results.csv
+md=$root/bench/results.md
+max_load=1.0
+wait_minutes=30
+threads=2
+train_epochs=1
+mode=()
+torch=yes
+extra=()
+
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --full) mode=(--full) ;;
+    --quick) mode=(--quick) ;;
+    --max-load) max_load=$2; shift ;;
+    --wait-minutes) wait_minutes=$2; shift ;;
+    --csv) csv=$(realpath -m "$2"); shift ;;
+    --md) md=$(realpath -m "$2"); shift ;;
+    --build) build=$(realpath -m "$2"); shift ;;
+    --threads) threads=$2; shift ;;
+    --train-epochs) train_epochs=$2; shift ;;
+    --no-torch) torch=no ;;
+    -h|--help) usage 0 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "run-bench.sh: unknown option $1" >&2; usage 2 ;;
+  esac
+  shift
+done
+
+data=${RANKLAB_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/ranklab/mnist}
+if [[ ! -d $data ]]; then
+  echo "run-bench.sh: no MNIST folder at $data (set RANKLAB_MNIST_DIR)" >&2
+  exit 1
+fi
+data=$(realpath "$data")
+
+# A release build of the core and the benchmark (no GUI needed).
+if [[ ! -f $build/build.ninja ]]; then
+  meson setup "$build" "$root" --buildtype=release -Dgui=false >/dev/null
+fi
+ninja -C "$build" bench/ranklab-bench >/dev/null
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+wait_for_quiet() {
+  local deadline=$((SECONDS + wait_minutes * 60))
+  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }'; do
+    if ((SECONDS >= deadline)); then
+      echo "run-bench.sh: load average still $(load1) (> $max_load) after $wait_minutes min; measuring anyway" >&2
+      return
+    fi
+    echo "run-bench.sh: load average $(load1) > $max_load, waiting…" >&2
+    sleep 30
+  done
+}
+
+work=$(mktemp -d -t ranklab-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads RANKLAB_MNIST_DIR=$data
+
+wait_for_quiet
+echo "== ranklab-bench (threads $threads, load $(load1)) ==" >&2
+"$build/bench/ranklab-bench" --data "$data" --threads "$threads" --train-epochs "$train_epochs" \
+  --csv "$work/ranklab.csv" --save-model "$work/model.safetensors" "${mode[@]}" "${extra[@]}" >&2
+
+torch_csv=-
+if [[ $torch == yes ]]; then
+  python=
+  for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import torch, numpy' 2>/dev/null; then
+      python=$candidate
+      break
+    fi
+  done
+  if [[ -z $python ]]; then
+    echo "run-bench.sh: PyTorch not found (Debian: apt-get install python3-torch python3-numpy);" \
+         "the table has no PyTorch column" >&2
+  else
+    quick=()
+    [[ ${mode[*]-} == --quick ]] && quick=(--quick --ranks 5,25,100)
+    echo "== torch_bench.py ($python, threads $threads, load $(load1)) ==" >&2
+    "$python" "$root/bench/torch_bench.py" --data "$data" --model "$work/model.safetensors" \
+      --threads "$threads" --train-epochs 1 --csv "$work/torch.csv" "${quick[@]}"
+    torch_csv=$work/torch.csv
+  fi
+fi
+
+mkdir -p "$(dirname "$csv")" "$(dirname "$md")"
+python3 "$root/bench/merge-results.py" "$work/ranklab.csv" "$torch_csv" "$csv" "$md"
+echo "wrote $csv and $md" >&2
