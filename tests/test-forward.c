@@ -120,8 +120,8 @@ static void
 test_naive (void)
 {
   const guint sizes[] = { 37, 53, 29, 10 };
-  /* n crosses block boundaries (blocks are 512 rows) and is not a multiple */
-  const guint ns[] = { 1, 7, 511, 512, 513, 1037 };
+  /* n crosses block boundaries (blocks are 256 rows) and is not a multiple */
+  const guint ns[] = { 1, 7, 255, 256, 257, 511, 512, 513, 1037 };
   g_autoptr(RlModel) m = random_model (sizes, G_N_ELEMENTS (sizes), 1);
   g_autoptr(RlWorkspace) ws = rl_workspace_new ();
 

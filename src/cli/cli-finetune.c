@@ -166,7 +166,7 @@ cli_finetune (int    argc,
 {
   g_autofree char *data = NULL, *model_path = NULL, *out = NULL, *plan_path = NULL, *mode_name = NULL;
   g_autofree char *ranks_text = NULL, *hash = NULL;
-  gint rank = 0, epochs = -1, threads = 0;
+  gint rank = -1, epochs = -1, threads = 0;
   gint64 seed = -1;
   double lr = CLI_FINETUNE_LR;
   g_autoptr(GError) error = NULL;
@@ -201,9 +201,9 @@ cli_finetune (int    argc,
     return cli_fail ("finetune: unexpected argument '%s'", argv[1]);
   if (model_path == NULL || out == NULL)
     return cli_fail ("finetune: --model MODEL and --out MODEL2 are required");
-  if ((rank != 0) == (plan_path != NULL))
+  if ((rank != -1) == (plan_path != NULL))
     return cli_fail ("finetune: give exactly one of --rank R or --plan FILE.json");
-  if (rank != 0 && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
+  if (rank != -1 && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
     return cli_fail_error ("finetune", error);
   if (mode_name != NULL && plan_path != NULL)
     return cli_fail ("finetune: --plan-mode goes with --rank; the experiment file sets its own mode");

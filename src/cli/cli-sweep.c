@@ -95,14 +95,39 @@ cli_sweep (int    argc,
   test = cli_load_split (data, RL_SPLIT_TEST, &error);
   if (test == NULL)
     return cli_fail_error ("sweep", error);
-  svd = cli_get_svd (model, FALSE, &error);
-  if (svd == NULL)
-    return cli_fail_error ("sweep", error);
+  if (rl_model_is_factored (model))
+    {
+      /* Already factored (e.g. by finetune): nothing to truncate, so the
+       * one row of the model as it is. */
+      RlSweepRow row = { 0 };
+      RlAccuracy acc;
+      RlLatency lat;
 
-  rows = rl_sweep (model, svd, test, (const guint *) ranks->data, ranks->len, mode, (guint) repeats,
-                   NULL, NULL, NULL, &error);
-  if (rows == NULL)
-    return cli_fail_error ("sweep", error);
+      rl_eval_accuracy (model, test, NULL, &acc);
+      rl_eval_latency (model, test, 1, (guint) repeats, NULL, &lat);
+      row.accuracy = acc.accuracy;
+      row.latency_s = lat.median_s;
+      row.speedup = 1.0;
+      row.params = rl_model_param_count (model);
+      row.memory_mb = rl_model_memory_mb (model);
+      row.macs = rl_model_macs (model);
+      row.flop_ratio = 1.0;
+      rows = g_array_new (FALSE, TRUE, sizeof (RlSweepRow));
+      g_array_append_val (rows, row);
+      printf ("%s is already factored: one row, the model as it is (\"original\"); "
+              "sweep its dense source for the ranks.\n", model_path);
+    }
+  else
+    {
+      svd = cli_get_svd (model, FALSE, &error);
+      if (svd == NULL)
+        return cli_fail_error ("sweep", error);
+
+      rows = rl_sweep (model, svd, test, (const guint *) ranks->data, ranks->len, mode, (guint) repeats,
+                       NULL, NULL, NULL, &error);
+      if (rows == NULL)
+        return cli_fail_error ("sweep", error);
+    }
 
   print_tables (rows, mode, (guint) repeats);
 

@@ -517,10 +517,10 @@ rl_budget_plan (const RlModel          *dense,
     }
   if (!check_args (dense, svd, budget, opts->mode, error) || !check_val (dense, val, error))
     return NULL;
-  if (opts->coarse_steps < 1 || opts->fine_steps < opts->coarse_steps)
+  if (opts->coarse_steps < 1 || opts->fine_steps < opts->coarse_steps || opts->fine_steps > 65536)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                   "The step divisors must satisfy 1 ≤ coarse (%u) ≤ fine (%u)",
+                   "The step divisors must satisfy 1 ≤ coarse (%u) ≤ fine (%u) ≤ 65536",
                    opts->coarse_steps, opts->fine_steps);
       return NULL;
     }

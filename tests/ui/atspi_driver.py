@@ -67,10 +67,18 @@ def readout(app, caption):
                     continue
                 for t in range(rel.getNTargets()):
                     if rel.getTarget(t).name == caption:
-                        return acc.name
+                        return value_text(acc, caption)
         except Exception:
             continue
     return None
+
+
+def value_text(acc, caption):
+    """GTK 4.8 names a labelled readout "<value> <caption>"; return <value>."""
+    name = acc.name or ""
+    if name.endswith(" " + caption):
+        name = name[: -len(caption) - 1]
+    return name.strip()
 
 
 def wait_readout(app, caption, pred, timeout=30):
