@@ -42,7 +42,7 @@ typedef struct
   guint    *ranks;
   guint     n_ranks;
   gboolean  synthetic;
-  double    sgemm_gflops;
+  double    sgemm_gflops;   /* the best median of the sgemm runs */
 } Options;
 
 static const guint slider_sequence[] = { 5, 25, 50, 100, 10, 20 };
@@ -100,20 +100,21 @@ bench_machine (BenchReport *report,
                        "synthetic random images (no MNIST found): timings valid, accuracies meaningless");
 }
 
-/* The machine's reference: a square 1024³ sgemm, median of repeats. */
+/* The machine's reference: a square 1024³ sgemm, median of repeats. Run
+ * at the start and again just before the forward section. */
 static void
 bench_sgemm (BenchReport *report,
-             Options     *opt)
+             Options     *opt,
+             const char  *item)
 {
   const int n = 1024;
-  const guint warmup = 3, repeats = opt->quick ? 5 : 15;
+  const guint warmup = 3, repeats = opt->quick ? 5 : 25;
   g_autofree float *a = g_new (float, (gsize) n * n);
   g_autofree float *b = g_new (float, (gsize) n * n);
   g_autofree float *c = g_new (float, (gsize) n * n);
   g_autofree double *times = g_new (double, repeats);
   GRand *rand = g_rand_new_with_seed (7);
-  double median;
-  BenchRow *row;
+  double median, gflops;
 
   for (gsize i = 0; i < (gsize) n * n; i++)
     {
@@ -132,13 +133,16 @@ bench_sgemm (BenchReport *report,
         times[i - warmup] = bench_now () - t0;
     }
   median = bench_median (times, repeats);
-  opt->sgemm_gflops = 2.0 * n * n * n / median / 1e9;
+  gflops = 2.0 * n * n * n / median / 1e9;
 
-  row = bench_report_add (report, "sgemm", "1024^3", "median", median * 1e3, "ms");
-  row = bench_report_add (report, "sgemm", "1024^3", "GFLOP/s", opt->sgemm_gflops, "GFLOP/s");
-  bench_row_set_note (row, "machine reference (median)");
-  bench_report_add (report, "sgemm", "1024^3", "GFLOP/s-best", 2.0 * n * n * n / times[0] / 1e9,
-                    "GFLOP/s");
+  bench_report_add (report, "sgemm", item, "median", median * 1e3, "ms");
+  bench_report_add (report, "sgemm", item, "GFLOP/s", gflops, "GFLOP/s");
+  bench_report_add (report, "sgemm", item, "GFLOP/s-best", 2.0 * n * n * n / times[0] / 1e9, "GFLOP/s");
+  bench_report_add (report, "sgemm", item, "loadavg-1min", read_load_average (), "");
+
+  /* The machine's limit is the better of the runs: a median taken while
+   * another process runs is the machine's share, not its limit. */
+  opt->sgemm_gflops = MAX (opt->sgemm_gflops, gflops);
 }
 
 /* ---- training ----------------------------------------------------------- */
@@ -163,8 +167,7 @@ bench_train_preset (BenchReport     *report,
   images = config.train_count != 0 ? MIN (config.train_count, train->n) : train->n;
   if (config.train_count != 0)
     config.train_count = images;   /* --quick trains on a slice */
-  rl_model_init_weights (model, preset == RL_PRESET_PAPER ? RL_INIT_GLOROT_UNIFORM
-                                                          : RL_INIT_HE_UNIFORM, config.seed);
+  rl_train_init_model (model, preset, config.seed);
 
   t0 = bench_now ();
   if (!rl_train (model, train, &config, NULL, NULL, NULL, error))
@@ -584,7 +587,7 @@ run (Options  *opt,
     return FALSE;
 
   bench_machine (report, opt);
-  bench_sgemm (report, opt);
+  bench_sgemm (report, opt, "1024^3 start");
   fprintf (stderr, "sgemm 1024³: %.1f GFLOP/s\n", opt->sgemm_gflops);
 
   if (!opt->skip_train)
@@ -631,6 +634,9 @@ run (Options  *opt,
   if (svd == NULL)
     return FALSE;
   fprintf (stderr, "SVD done\n");
+  bench_sgemm (report, opt, "1024^3 again");
+  row = bench_report_add (report, "sgemm", "reference", "GFLOP/s", opt->sgemm_gflops, "GFLOP/s");
+  bench_row_set_note (row, "the better median: the forward target's reference");
   if (!bench_forward (report, opt, model, svd, test, error))
     return FALSE;
   fprintf (stderr, "forward done\n");

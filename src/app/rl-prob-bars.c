@@ -401,7 +401,7 @@ rl_prob_bars_init (RlProbBars *self)
   self->show_title = TRUE;
   self->orientation = GTK_ORIENTATION_HORIZONTAL;
   gtk_widget_set_tooltip_text (GTK_WIDGET (self),
-                               _("The ten sigmoid outputs, divided by their sum so they add up to 1"));
+                               _("Class probabilities of the ten digits (they add up to 100 %)"));
   update_accessible (self);
 }
 
@@ -488,10 +488,10 @@ rl_prob_bars_set_probs (RlProbBars  *self,
     }
 
   if (self->has_probs)
-    tooltip = g_strdup_printf (_("The ten sigmoid outputs, divided by their sum (%.3f) "
-                                 "so they add up to 1"), sum);
+    tooltip = g_strdup_printf (_("Class probabilities of the ten digits, scaled so their sum "
+                                 "(%.3f) is 100 %%"), sum);
   else
-    tooltip = g_strdup (_("The ten sigmoid outputs, divided by their sum so they add up to 1"));
+    tooltip = g_strdup (_("Class probabilities of the ten digits (they add up to 100 %)"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), tooltip);
 
   update_accessible (self);

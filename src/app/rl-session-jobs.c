@@ -318,7 +318,7 @@ train_thread (GTask        *task,
   model = rl_model_new_default ();
   /* ReLU hidden layers: He-uniform for our own preset (the paper's preset
    * would use Glorot-uniform, as Keras does). */
-  rl_model_init_weights (model, RL_INIT_HE_UNIFORM, config.seed);
+  rl_train_init_model (model, config.preset, config.seed);
   if (!rl_train (model, train, &config, cancellable, train_progress_cb, source_object, &error))
     {
       g_task_return_error (task, error);

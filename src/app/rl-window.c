@@ -154,6 +154,7 @@ set_prediction (GtkLabel      *label,
       return;
     }
   digit = rl_model_predict (model, input, probs);
+  rl_model_class_probabilities (model, probs, probs);
   set_label_take (label, g_strdup_printf ("%u", digit));
   rl_prob_bars_set_probs (bars, probs, MIN (rl_model_output_size (model), RL_PROB_BARS_N));
 }

@@ -18,7 +18,6 @@ cli_predict (int    argc,
   float input[RL_DIGIT_PIXELS];
   RlPlanMode mode = RL_PLAN_PAPER;
   guint digit, n_out;
-  double sum = 0;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "MODEL" },
     { "rank", 'r', 0, G_OPTION_ARG_INT, &rank, "Truncate every layer to this rank first", "R" },
@@ -67,11 +66,10 @@ cli_predict (int    argc,
   n_out = rl_model_output_size (model);
   probs = g_new0 (float, n_out);
   digit = rl_model_predict (model, input, probs);
-  for (guint i = 0; i < n_out; i++)
-    sum += probs[i];
+  rl_model_class_probabilities (model, probs, probs);
 
   printf ("%u\n", digit);
   for (guint i = 0; i < n_out; i++)
-    printf ("%u %.4f\n", i, sum > 0 ? probs[i] / sum : 0.0);
+    printf ("%u %.4f\n", i, probs[i]);
   return 0;
 }

@@ -167,8 +167,7 @@ cli_train (int    argc,
     }
 
   model = rl_model_new_default ();
-  rl_model_init_weights (model, preset == RL_PRESET_PAPER ? RL_INIT_GLOROT_UNIFORM : RL_INIT_HE_UNIFORM,
-                         job.config.seed);
+  rl_train_init_model (model, preset, job.config.seed);
 
   fprintf (stderr, "Training 784-1028-512-256-10, preset %s: %u epochs, batch %u, %u images, seed %" G_GUINT64_FORMAT "\n",
            rl_preset_to_string (preset), job.config.epochs, job.config.batch_size,

@@ -244,3 +244,43 @@ rl_argmax (const float *v,
       best = i;
   return best;
 }
+
+const char *
+rl_model_class_probabilities (const RlModel *model,
+                              const float   *outputs,
+                              float         *out)
+{
+  const char *loss;
+  guint n;
+  double sum = 0.0;
+
+  g_return_val_if_fail (model != NULL && outputs != NULL && out != NULL, NULL);
+
+  n = rl_model_output_size (model);
+  loss = rl_model_get_meta (model, "loss");
+
+  if (loss != NULL && g_str_has_prefix (loss, "softmax"))
+    {
+      double logits[64], top = -G_MAXDOUBLE;
+
+      g_return_val_if_fail (n <= G_N_ELEMENTS (logits), NULL);
+      for (guint i = 0; i < n; i++)
+        {
+          double p = CLAMP ((double) outputs[i], 1e-7, 1.0 - 1e-7);
+
+          logits[i] = log (p / (1.0 - p));
+          top = MAX (top, logits[i]);
+        }
+      for (guint i = 0; i < n; i++)
+        sum += (logits[i] = exp (logits[i] - top));
+      for (guint i = 0; i < n; i++)
+        out[i] = (float) (logits[i] / sum);
+      return "softmax of the logits";
+    }
+
+  for (guint i = 0; i < n; i++)
+    sum += isfinite (outputs[i]) && outputs[i] > 0 ? outputs[i] : 0.0;
+  for (guint i = 0; i < n; i++)
+    out[i] = sum > 0 && isfinite (outputs[i]) && outputs[i] > 0 ? (float) (outputs[i] / sum) : 0.0f;
+  return "sigmoid outputs divided by their sum";
+}

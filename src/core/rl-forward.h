@@ -27,6 +27,15 @@ guint        rl_model_predict   (const RlModel *model,
                                  const float   *x,
                                  float         *probs);
 
+/* The class probabilities a model's outputs stand for, summing to 1: for a
+ * model trained with softmax cross-entropy on its logits (meta "loss"
+ * starting with "softmax"), the softmax of the logits log(p/(1-p)); else
+ * (the study's Keras loss) the sigmoid outputs divided by their sum. Returns
+ * a short description of the rule, for tooltips. out may equal outputs. */
+const char  *rl_model_class_probabilities (const RlModel *model,
+                                           const float   *outputs,
+                                           float         *out);
+
 /* Index of the largest of v[0..n). */
 guint        rl_argmax          (const float *v,
                                  guint        n);

@@ -165,6 +165,8 @@ rl_model_init_weights (RlModel *model,
 
       if (init == RL_INIT_HE_UNIFORM)
         limit = sqrt (6.0 / l->in);
+      else if (init == RL_INIT_FAN_IN_UNIFORM)
+        limit = 1.0 / sqrt (l->in);
       else
         limit = sqrt (6.0 / (l->in + l->out));
 

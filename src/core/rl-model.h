@@ -53,8 +53,15 @@ RlModel   *rl_model_new_default   (void);
 RlModel   *rl_model_copy          (const RlModel *model);
 void       rl_model_free          (RlModel      *model);
 
-/* Glorot-uniform (paper) or He-uniform kernels, zero biases. */
-typedef enum { RL_INIT_GLOROT_UNIFORM, RL_INIT_HE_UNIFORM } RlInit;
+/* Kernels uniform in ±limit, zero biases: Glorot (Keras' default, the
+ * study's), He (√(6/fan_in)) or fan-in (1/√fan_in, PyTorch's default for
+ * linear layers; the default preset's: it truncates best). */
+typedef enum
+{
+  RL_INIT_GLOROT_UNIFORM,
+  RL_INIT_HE_UNIFORM,
+  RL_INIT_FAN_IN_UNIFORM,
+} RlInit;
 void       rl_model_init_weights  (RlModel      *model,
                                    RlInit        init,
                                    guint64       seed);

@@ -45,6 +45,12 @@ const char *rl_preset_to_string  (RlPreset       preset);
 gboolean    rl_preset_from_string(const char    *s,
                                   RlPreset      *preset);
 
+/* Fresh weights the way the preset starts: Glorot for paper (Keras), fan-in
+ * uniform for default. */
+void        rl_train_init_model  (RlModel             *model,
+                                  RlPreset             preset,
+                                  guint64              seed);
+
 /* Trains model in place (dense and factored layers alike: a factored layer's
  * A and B are trained). Does not re-initialise: call rl_model_init_weights
  * first for a fresh model. Progress is called from the calling thread at most

@@ -32,9 +32,16 @@ with open(sweep_csv) as f:
 
 # at-spi bus, then the app.
 launcher = "/usr/libexec/at-spi-bus-launcher"
-bus = subprocess.Popen([launcher, "--launch-immediately"], env=env) if os.path.exists(launcher) else None
+bus = (subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL, start_new_session=True)
+       if os.path.exists(launcher) else None)
 time.sleep(1.0)
-import atspi_driver as d  # noqa: E402  (after the bus is up)
+try:
+    import atspi_driver as d  # noqa: E402  (after the bus is up)
+except ImportError as e:
+    if bus:
+        bus.kill()
+    print(f"FAIL cannot import pyatspi ({e}); install python3-pyatspi"); sys.exit(1)
 
 failures = []
 def check(cond, what):
@@ -42,10 +49,11 @@ def check(cond, what):
     if not cond:
         failures.append(what)
 
-app_proc = subprocess.Popen([APP], env=env)
+app_log = open(os.path.join(OUTDIR, "ranklab.log"), "w")
+app_proc = subprocess.Popen([APP], env=env, stdout=app_log, stderr=app_log, start_new_session=True)
 try:
     app = d.find_app(app_proc.pid, timeout=40)
-    slider = d.wait_named(app, "Rank", timeout=60)
+    slider = d.wait_named(app, "Rank", timeout=60, role="slider")
     canvas = d.wait_named(app, "Digit canvas", timeout=30)
     # Wait until the SVD is ready and the first figures are in.
     d.wait_readout(app, "Accuracy", lambda s: "%" in s, timeout=120)
@@ -61,7 +69,7 @@ try:
     check(orig is not None and orig.strip() == "1", f"Original prediction shows 1 too ({orig!r})")
     d.screenshot(os.path.join(OUTDIR, "ui-one.png"))
 
-    clear = d.find_named(app, "Clear")
+    clear = d.find_named(app, "Clear", role="push button")
     check(clear is not None, "a Clear button is there")
     if clear is not None:
         clear.queryAction().doAction(0)
@@ -89,7 +97,7 @@ finally:
     except subprocess.TimeoutExpired:
         app_proc.kill()
     if bus:
-        bus.terminate()
+        bus.kill()
 
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
