@@ -7,15 +7,33 @@
 
 #include "rl-core.h"
 #include "rl-application.h"
+#include "rl-settings.h"
+
+/* $RANKLAB_LOCALEDIR, else the build tree's po/ (where i18n.gettext lays
+ * out <lang>/LC_MESSAGES/ranklab.mo) when running uninstalled, else the
+ * installed locale folder. */
+static char *
+pick_localedir (void)
+{
+  const char *env = g_getenv ("RANKLAB_LOCALEDIR");
+  const char *build_root = rl_settings_build_root ();
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  if (build_root != NULL)
+    return g_build_filename (build_root, "po", NULL);
+  return g_strdup (LOCALEDIR);
+}
 
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(RlApplication) app = NULL;
+  g_autofree char *localedir = pick_localedir ();
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -5,11 +5,17 @@
 #include <glib/gi18n.h>
 
 #include "rl-application.h"
+#include "rl-export-dialogs.h"
+#include "rl-help.h"
+#include "rl-preferences-window.h"
+#include "rl-settings.h"
 #include "rl-window.h"
 
 struct _RlApplication
 {
   GtkApplication parent_instance;
+
+  GSettings     *settings;     /* NULL when the schema is missing */
 };
 
 G_DEFINE_FINAL_TYPE (RlApplication, rl_application, GTK_TYPE_APPLICATION)
@@ -22,7 +28,10 @@ get_window (RlApplication *self,
 
   *created = window == NULL;
   if (window == NULL)
-    window = GTK_WINDOW (rl_window_new (GTK_APPLICATION (self)));
+    {
+      window = GTK_WINDOW (rl_window_new (GTK_APPLICATION (self)));
+      rl_settings_attach_window (self->settings, RL_WINDOW (window));
+    }
   return RL_WINDOW (window);
 }
 
@@ -34,7 +43,11 @@ rl_application_activate (GApplication *app)
 
   gtk_window_present (GTK_WINDOW (window));
   if (created)
-    rl_window_start (window, NULL);
+    {
+      /* The model opened last, else the kept one (rl_session_start). */
+      g_autofree char *model = rl_settings_dup_start_model (RL_APPLICATION (app)->settings);
+      rl_window_start (window, model);
+    }
 }
 
 static void
@@ -108,9 +121,42 @@ quit_action (GSimpleAction *action,
     }
 }
 
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  RlApplication *self = RL_APPLICATION (user_data);
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  gtk_window_present (GTK_WINDOW (rl_preferences_window_new (parent, self->settings)));
+}
+
+static void
+svd_help_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  rl_help_show_svd (gtk_application_get_active_window (GTK_APPLICATION (user_data)));
+}
+
+static void
+export_model_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (RL_IS_WINDOW (window))
+    rl_export_model (window, rl_window_get_session (RL_WINDOW (window)));
+}
+
 static const GActionEntry app_entries[] = {
   { .name = "about", .activate = about_action },
   { .name = "quit",  .activate = quit_action },
+  { .name = "preferences",  .activate = preferences_action },
+  { .name = "svd-help",     .activate = svd_help_action },
+  { .name = "export-model", .activate = export_model_action },
 };
 
 static void
@@ -118,10 +164,13 @@ rl_application_startup (GApplication *app)
 {
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit",         { "<Control>q", NULL } },
+    { "app.preferences",  { "<Control>comma", NULL } },
+    { "app.svd-help",     { "F1", NULL } },
     { "win.open",         { "<Control>o", NULL } },
     { "win.save-as",      { "<Control><Shift>s", NULL } },
     { "win.train",        { "<Control>t", NULL } },
-    { "win.export-chart", { "<Control>e", NULL } },
+    { "win.explorer",     { "<Control>e", NULL } },
+    { "win.export-chart", { "<Control><Alt>e", NULL } },
     { "win.export-csv",   { "<Control><Shift>e", NULL } },
     { "win.clear-canvas", { "<Control>l", NULL } },
     { "window.close",     { "<Control>w", NULL } },
@@ -137,6 +186,9 @@ rl_application_startup (GApplication *app)
                                            accels[i].accels);
   gtk_window_set_default_icon_name (APP_ID);
 
+  RL_APPLICATION (app)->settings = rl_settings_new ();
+  rl_settings_apply_theme (RL_APPLICATION (app)->settings);
+
   /* GTK (unlike libadwaita) does not load style.css by itself. */
   provider = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (provider, "/id/ranklab/RankLab/style.css");
@@ -146,9 +198,20 @@ rl_application_startup (GApplication *app)
 }
 
 static void
+rl_application_dispose (GObject *object)
+{
+  g_clear_object (&RL_APPLICATION (object)->settings);
+
+  G_OBJECT_CLASS (rl_application_parent_class)->dispose (object);
+}
+
+static void
 rl_application_class_init (RlApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = rl_application_dispose;
 
   app_class->startup = rl_application_startup;
   app_class->activate = rl_application_activate;

@@ -24,6 +24,16 @@ typedef struct
   guint   n;
 } Points;
 
+typedef struct
+{
+  char     *name;
+  Points    pts;
+  gboolean  points_only;
+} Extra;
+
+/* main, reference, extras */
+#define N_SERIES_MAX (2 + RL_CHART_VIEW_MAX_EXTRA)
+
 struct _RlChartView
 {
   GtkWidget  parent_instance;
@@ -37,6 +47,10 @@ struct _RlChartView
 
   char      *ref_name;
   Points     ref;
+
+  Extra      extra[RL_CHART_VIEW_MAX_EXTRA];
+  gboolean   log_x;
+  char      *x_key;      /* first CSV column; NULL = "rank" */
 
   double     marker_x;   /* NAN = none */
   double     hover_x;    /* NAN = none */
@@ -116,7 +130,17 @@ is_dark (const GdkRGBA *fg)
   return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
 }
 
-/* series must have room for 2. for_screen: theme colours, else light. */
+static gboolean
+has_extra (RlChartView *self)
+{
+  for (guint i = 0; i < RL_CHART_VIEW_MAX_EXTRA; i++)
+    if (self->extra[i].pts.n > 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* series must have room for N_SERIES_MAX. for_screen: theme colours, else
+ * light. */
 static void
 build_spec (RlChartView   *self,
             gboolean       for_screen,
@@ -125,6 +149,7 @@ build_spec (RlChartView   *self,
 {
   GdkRGBA fg = { 0.12, 0.12, 0.12, 1.0 };
   gboolean dark = FALSE;
+  guint n_series;
 
   if (for_screen)
     {
@@ -133,9 +158,9 @@ build_spec (RlChartView   *self,
     }
 
   memset (spec, 0, sizeof *spec);
-  memset (series, 0, 2 * sizeof *series);
+  memset (series, 0, N_SERIES_MAX * sizeof *series);
 
-  series[0].name = self->ref.n > 0 ? _("Measured") : NULL;
+  series[0].name = self->ref.n > 0 || has_extra (self) ? _("Measured") : NULL;
   series[0].x = self->main.x;
   series[0].y = self->main.y;
   series[0].n = self->main.n;
@@ -151,13 +176,30 @@ build_spec (RlChartView   *self,
   series[1].g = dark ? 0.64 : 0.38;
   series[1].b = dark ? 0.28 : 0.00;
   series[1].dashed = TRUE;
+  n_series = self->ref.n > 0 ? 2 : 1;
+
+  for (guint i = 0; i < RL_CHART_VIEW_MAX_EXTRA; i++)
+    {
+      RlChartSeries *se = &series[n_series];
+
+      if (self->extra[i].pts.n == 0)
+        continue;
+      se->name = self->extra[i].name;
+      se->x = self->extra[i].pts.x;
+      se->y = self->extra[i].pts.y;
+      se->n = self->extra[i].pts.n;
+      se->points_only = self->extra[i].points_only;
+      /* Palette entries 0 and 1 are close to the main and reference hues. */
+      rl_chart_palette (i + 2, dark, &se->r, &se->g, &se->b);
+      n_series++;
+    }
 
   spec->title = self->title;
   spec->x_label = self->x_label;
   spec->y_label = self->y_label;
   spec->series = series;
-  spec->n_series = self->ref.n > 0 ? 2 : 1;
-  spec->log_x = FALSE;
+  spec->n_series = n_series;
+  spec->log_x = self->log_x;
   spec->log_y = self->log_y;
   spec->marker_x = self->marker_x;
   spec->hover_x = for_screen ? self->hover_x : NAN;
@@ -175,7 +217,7 @@ rl_chart_view_snapshot (GtkWidget   *widget,
   RlChartView *self = RL_CHART_VIEW (widget);
   double width = gtk_widget_get_width (widget);
   double height = gtk_widget_get_height (widget);
-  RlChartSeries series[2];
+  RlChartSeries series[N_SERIES_MAX];
   RlChartSpec spec;
   cairo_t *cr;
 
@@ -220,14 +262,15 @@ rl_chart_view_css_changed (GtkWidget         *widget,
 /* Index of the point of p whose x is nearest to x, or -1. */
 static int
 nearest_point (const Points *p,
-               double        x)
+               double        x,
+               gboolean      log_x)
 {
   int best = -1;
   double best_d = INFINITY;
 
   for (guint i = 0; i < p->n; i++)
     {
-      double d = fabs (p->x[i] - x);
+      double d = log_x ? fabs (log (p->x[i]) - log (x)) : fabs (p->x[i] - x);
 
       if (d < best_d)
         {
@@ -250,7 +293,7 @@ set_hover (RlChartView *self,
   self->hover_x = x;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 
-  if (isnan (x) || (i = nearest_point (&self->main, x)) < 0)
+  if (isnan (x) || (i = nearest_point (&self->main, x, self->log_x)) < 0)
     {
       gtk_widget_set_tooltip_text (GTK_WIDGET (self), NULL);
       return;
@@ -264,7 +307,7 @@ set_hover (RlChartView *self,
                             self->x_label ? self->x_label : _("Rank"), self->main.x[i],
                             self->y_label ? self->y_label : _("Value"), y);
   }
-  j = nearest_point (&self->ref, x);
+  j = nearest_point (&self->ref, x, self->log_x);
   if (j >= 0 && self->ref.x[j] == self->main.x[i])
     {
       g_autofree char *y = format_y (self, self->ref.y[j]);
@@ -280,7 +323,7 @@ motion_cb (GtkEventControllerMotion *controller,
            double                    y,
            RlChartView              *self)
 {
-  RlChartSeries series[2];
+  RlChartSeries series[N_SERIES_MAX];
   RlChartSpec spec;
   double data_x;
   int i;
@@ -289,7 +332,7 @@ motion_cb (GtkEventControllerMotion *controller,
   if (self->main.n == 0 ||
       !rl_chart_x_at (&spec, gtk_widget_get_width (GTK_WIDGET (self)),
                       gtk_widget_get_height (GTK_WIDGET (self)), x, &data_x) ||
-      (i = nearest_point (&self->main, data_x)) < 0)
+      (i = nearest_point (&self->main, data_x, self->log_x)) < 0)
     {
       set_hover (self, NAN);
       return;
@@ -332,6 +375,12 @@ update_accessible (RlChartView *self)
   if (self->ref.n > 0)
     g_string_append_printf (text, _("; with the reference “%s”"),
                             self->ref_name ? self->ref_name : "");
+  for (guint i = 0; i < RL_CHART_VIEW_MAX_EXTRA; i++)
+    if (self->extra[i].pts.n > 0)
+      g_string_append_printf (text, ngettext ("; “%s”: %u point", "; “%s”: %u points",
+                                              self->extra[i].pts.n),
+                              self->extra[i].name ? self->extra[i].name : "",
+                              self->extra[i].pts.n);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -350,8 +399,14 @@ rl_chart_view_finalize (GObject *object)
   g_clear_pointer (&self->y_label, g_free);
   g_clear_pointer (&self->y_format, g_free);
   g_clear_pointer (&self->ref_name, g_free);
+  g_clear_pointer (&self->x_key, g_free);
   points_clear (&self->main);
   points_clear (&self->ref);
+  for (guint i = 0; i < RL_CHART_VIEW_MAX_EXTRA; i++)
+    {
+      g_clear_pointer (&self->extra[i].name, g_free);
+      points_clear (&self->extra[i].pts);
+    }
 
   G_OBJECT_CLASS (rl_chart_view_parent_class)->finalize (object);
 }
@@ -446,6 +501,44 @@ rl_chart_view_set_reference (RlChartView  *self,
   points_set (&self->ref, x, y, n);
 
   update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+rl_chart_view_set_extra (RlChartView  *self,
+                         guint         slot,
+                         const char   *name,
+                         const double *x,
+                         const double *y,
+                         guint         n,
+                         gboolean      points_only)
+{
+  Extra *e;
+
+  g_return_if_fail (RL_IS_CHART_VIEW (self));
+  g_return_if_fail (slot < RL_CHART_VIEW_MAX_EXTRA);
+  g_return_if_fail (n == 0 || (x != NULL && y != NULL));
+
+  e = &self->extra[slot];
+  g_free (e->name);
+  e->name = n > 0 ? g_strdup (name) : NULL;
+  e->points_only = !!points_only;
+  points_set (&e->pts, x, y, n);
+
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+rl_chart_view_set_x_axis (RlChartView *self,
+                          gboolean     log_x,
+                          const char  *csv_name)
+{
+  g_return_if_fail (RL_IS_CHART_VIEW (self));
+
+  self->log_x = !!log_x;
+  g_free (self->x_key);
+  self->x_key = g_strdup (csv_name);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -549,16 +642,29 @@ export_csv (RlChartView *self,
             const char  *path,
             GError     **error)
 {
-  g_autoptr(GString) out = g_string_new ("rank,");
-  g_autofree double *xs = g_new (double, self->main.n + self->ref.n + 1);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree double *xs = NULL;
+  guint total = self->main.n + self->ref.n + 1;
   guint n = 0;
 
+  for (guint e = 0; e < RL_CHART_VIEW_MAX_EXTRA; e++)
+    total += self->extra[e].pts.n;
+  xs = g_new (double, total);
+
+  append_csv_field (out, self->x_key ? self->x_key : "rank");
+  g_string_append_c (out, ',');
   append_csv_field (out, self->y_label ? self->y_label : "value");
   if (self->ref.n > 0)
     {
       g_string_append_c (out, ',');
       append_csv_field (out, self->ref_name ? self->ref_name : "reference");
     }
+  for (guint e = 0; e < RL_CHART_VIEW_MAX_EXTRA; e++)
+    if (self->extra[e].pts.n > 0)
+      {
+        g_string_append_c (out, ',');
+        append_csv_field (out, self->extra[e].name ? self->extra[e].name : "series");
+      }
   g_string_append_c (out, '\n');
 
   for (guint i = 0; i < self->main.n; i++)
@@ -567,6 +673,10 @@ export_csv (RlChartView *self,
   for (guint i = 0; i < self->ref.n; i++)
     if (isfinite (self->ref.x[i]))
       xs[n++] = self->ref.x[i];
+  for (guint e = 0; e < RL_CHART_VIEW_MAX_EXTRA; e++)
+    for (guint i = 0; i < self->extra[e].pts.n; i++)
+      if (isfinite (self->extra[e].pts.x[i]))
+        xs[n++] = self->extra[e].pts.x[i];
   qsort (xs, n, sizeof (double), compare_doubles);
 
   for (guint i = 0; i < n; i++)
@@ -581,6 +691,12 @@ export_csv (RlChartView *self,
           g_string_append_c (out, ',');
           append_csv_number (out, value_at (&self->ref, xs[i]));
         }
+      for (guint e = 0; e < RL_CHART_VIEW_MAX_EXTRA; e++)
+        if (self->extra[e].pts.n > 0)
+          {
+            g_string_append_c (out, ',');
+            append_csv_number (out, value_at (&self->extra[e].pts, xs[i]));
+          }
       g_string_append_c (out, '\n');
     }
 
@@ -593,7 +709,7 @@ rl_chart_view_export (RlChartView  *self,
                       GError      **error)
 {
   g_autofree char *lower = NULL;
-  RlChartSeries series[2];
+  RlChartSeries series[N_SERIES_MAX];
   RlChartSpec spec;
   int width, height;
 

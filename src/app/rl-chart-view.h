@@ -35,6 +35,25 @@ void        rl_chart_view_set_reference  (RlChartView  *self,
                                           const double *y,
                                           guint         n);
 
+/* Up to RL_CHART_VIEW_MAX_EXTRA further series, each in its own palette
+ * colour and named in the legend, drawn as lines with points or, with
+ * points_only, as points alone (e.g. published figures); copied. n = 0
+ * removes the slot. */
+#define RL_CHART_VIEW_MAX_EXTRA 4
+void        rl_chart_view_set_extra      (RlChartView  *self,
+                                          guint         slot,
+                                          const char   *name,
+                                          const double *x,
+                                          const double *y,
+                                          guint         n,
+                                          gboolean      points_only);
+
+/* A logarithmic x axis, and the name of the first CSV column (NULL:
+ * "rank"). */
+void        rl_chart_view_set_x_axis     (RlChartView  *self,
+                                          gboolean      log_x,
+                                          const char   *csv_name);
+
 /* A vertical line at data x (the current rank); NAN = none. */
 void        rl_chart_view_set_marker     (RlChartView  *self,
                                           double        x);

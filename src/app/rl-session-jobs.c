@@ -19,13 +19,7 @@
 
 /* ------------------------------------------------------------ progress */
 
-typedef struct
-{
-  RlSession  *session;    /* strong ref, released on the main thread */
-  const char *label;      /* translated, static */
-  double      last_time;
-  double      last_fraction;
-} JobProgress;
+typedef RlJobProgress JobProgress;
 
 typedef struct
 {
@@ -52,8 +46,10 @@ progress_dispatch (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+#define job_progress_cb _rl_session_job_progress_cb
+
 /* RlProgressFunc, called in the worker. */
-static void
+void
 job_progress_cb (double      fraction,
                  const char *stage,
                  gpointer    user_data)
@@ -80,6 +76,7 @@ typedef struct
 {
   RlSession       *session;
   RlTrainProgress  progress;
+  gboolean         finetune;
 } TrainMsg;
 
 static void
@@ -96,8 +93,25 @@ train_msg_dispatch (gpointer data)
 {
   TrainMsg *msg = data;
 
-  _rl_session_emit_train_progress (msg->session, &msg->progress);
+  if (msg->finetune)
+    g_signal_emit_by_name (msg->session, "finetune-progress", &msg->progress);
+  else
+    _rl_session_emit_train_progress (msg->session, &msg->progress);
   return G_SOURCE_REMOVE;
+}
+
+void
+_rl_session_queue_train_progress (RlSession             *session,
+                                  const RlTrainProgress *progress,
+                                  gboolean               finetune)
+{
+  TrainMsg *msg = g_new0 (TrainMsg, 1);
+
+  msg->session = g_object_ref (session);
+  msg->progress = *progress;
+  msg->finetune = finetune;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, train_msg_dispatch,
+                              msg, train_msg_free);
 }
 
 /* RlTrainProgressFunc, called in the worker (the core throttles it). */
@@ -105,12 +119,7 @@ static void
 train_progress_cb (const RlTrainProgress *progress,
                    gpointer               user_data)
 {
-  TrainMsg *msg = g_new0 (TrainMsg, 1);
-
-  msg->session = g_object_ref (RL_SESSION (user_data));
-  msg->progress = *progress;
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, train_msg_dispatch,
-                              msg, train_msg_free);
+  _rl_session_queue_train_progress (RL_SESSION (user_data), progress, FALSE);
 }
 
 /* ---------------------------------------------------------------- data */
@@ -147,7 +156,7 @@ _rl_session_load_data_async (RlSession           *self,
 
   g_task_set_source_tag (task, _rl_session_load_data_async);
   /* Looking for the folder only stats a few paths: done here. */
-  g_task_set_task_data (task, rl_dataset_find_dir (NULL), g_free);
+  g_task_set_task_data (task, rl_dataset_find_dir (rl_session_get_data_folder (self)), g_free);
   g_task_run_in_thread (task, load_data_thread);
 }
 
@@ -459,6 +468,7 @@ _rl_eval_result_free (RlEvalResult *res)
   if (res == NULL)
     return;
   g_clear_pointer (&res->box, _rl_model_box_unref);
+  g_clear_pointer (&res->plan, rl_plan_free);
   g_clear_pointer (&res->compressed, rl_model_free);
   g_free (res);
 }
@@ -467,6 +477,7 @@ typedef struct
 {
   RlModelBox      *box;
   const RlDataset *test;   /* owned by the session, which the task keeps alive */
+  RlPlan          *plan;
   guint            rank;
   RlPlanMode       mode;
   gboolean         need_original;
@@ -478,6 +489,7 @@ eval_data_free (gpointer data)
   EvalData *ed = data;
 
   _rl_model_box_unref (ed->box);
+  rl_plan_free (ed->plan);
   g_free (ed);
 }
 
@@ -515,15 +527,14 @@ eval_thread (GTask        *task,
   EvalData *ed = task_data;
   GError *error = NULL;
   g_autoptr(RlEvalResult) res = g_new0 (RlEvalResult, 1);
-  g_autoptr(RlPlan) plan = NULL;
   g_autoptr(RlWorkspace) ws = rl_workspace_new ();
 
   res->box = _rl_model_box_ref (ed->box);
   res->rank = ed->rank;
   res->mode = ed->mode;
+  res->plan = rl_plan_copy (ed->plan);
 
-  plan = rl_plan_uniform (ed->box->dense, ed->rank, ed->mode);
-  res->compressed = rl_compress (ed->box->dense, ed->box->svd, plan, &error);
+  res->compressed = rl_compress (ed->box->dense, ed->box->svd, ed->plan, &error);
   if (res->compressed == NULL)
     {
       g_task_return_error (task, error);
@@ -546,6 +557,7 @@ void
 _rl_session_evaluate_async (RlSession           *self,
                             RlModelBox          *box,
                             const RlDataset     *test,
+                            const RlPlan        *plan,
                             guint                rank,
                             RlPlanMode           mode,
                             gboolean             need_original,
@@ -557,6 +569,7 @@ _rl_session_evaluate_async (RlSession           *self,
 
   ed->box = _rl_model_box_ref (box);
   ed->test = test;
+  ed->plan = rl_plan_copy (plan);
   ed->rank = rank;
   ed->mode = mode;
   ed->need_original = need_original;
@@ -580,6 +593,7 @@ typedef struct
   BoxJob          *job;
   const RlDataset *test;
   RlPlanMode       mode;
+  GArray          *energy_points;   /* RlPlanPoint, filled by the worker */
 } SweepData;
 
 static void
@@ -588,7 +602,40 @@ sweep_data_free (gpointer data)
   SweepData *sd = data;
 
   box_job_free (sd->job);
+  g_clear_pointer (&sd->energy_points, g_array_unref);
   g_free (sd);
+}
+
+/* The energy plans of the Pareto chart: size and test accuracy. */
+static GArray *
+energy_points (const RlModelBox *box,
+               const RlDataset  *test,
+               RlPlanMode        mode,
+               GCancellable     *cancellable,
+               GError          **error)
+{
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (RlPlanPoint));
+  g_autoptr(RlWorkspace) ws = rl_workspace_new ();
+
+  for (guint i = 0; i < rl_session_n_pareto_energies; i++)
+    {
+      g_autoptr(RlPlan) plan = rl_plan_energy (box->svd, rl_session_pareto_energies[i], mode);
+      g_autoptr(RlModel) small = NULL;
+      RlPlanPoint pt;
+      RlAccuracy acc;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      small = rl_compress (box->dense, box->svd, plan, error);
+      if (small == NULL)
+        return NULL;
+      rl_eval_accuracy (small, test, ws, &acc);
+      pt.setting = rl_session_pareto_energies[i];
+      pt.params = rl_plan_param_count (box->dense, plan);
+      pt.accuracy = acc.accuracy;
+      g_array_append_val (points, pt);
+    }
+  return g_steal_pointer (&points);
 }
 
 static void
@@ -611,9 +658,18 @@ sweep_thread (GTask        *task,
   rows = rl_sweep (sd->job->box->dense, sd->job->box->svd, sd->test, ranks, n, sd->mode,
                    SWEEP_REPEATS, cancellable, job_progress_cb, &sd->job->progress, &error);
   if (rows == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, rows, (GDestroyNotify) g_array_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  sd->energy_points = energy_points (sd->job->box, sd->test, sd->mode, cancellable, &error);
+  if (sd->energy_points == NULL)
+    {
+      g_array_unref (rows);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, rows, (GDestroyNotify) g_array_unref);
 }
 
 void
@@ -639,7 +695,12 @@ _rl_session_sweep_async (RlSession           *self,
 GArray *
 _rl_session_sweep_finish (RlSession     *self,
                           GAsyncResult  *result,
+                          GArray       **energy_points,
                           GError       **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  SweepData *sd = g_task_get_task_data (G_TASK (result));
+  GArray *rows = g_task_propagate_pointer (G_TASK (result), error);
+
+  *energy_points = rows != NULL ? g_steal_pointer (&sd->energy_points) : NULL;
+  return rows;
 }

@@ -26,6 +26,7 @@ typedef struct
   RlModelBox *box;          /* the model it was computed for */
   guint       rank;
   RlPlanMode  mode;
+  RlPlan     *plan;          /* the plan evaluated */
   RlModel    *compressed;
   RlFigures   current;
   gboolean    has_original;
@@ -34,6 +35,98 @@ typedef struct
 
 void        _rl_eval_result_free (RlEvalResult *res);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlEvalResult, _rl_eval_result_free)
+
+struct _RlSession
+{
+  GObject       parent_instance;
+
+  RlDataset    *test;
+  char         *data_dir;
+  char         *data_folder;    /* chosen in Preferences; NULL = automatic */
+  gboolean      data_loading;
+  gboolean      data_missing;   /* looked for, not found or unreadable */
+
+  RlModelBox   *box;            /* NULL = no model */
+  char         *model_path;
+  char         *model_name;
+  RlModel      *compressed;     /* latest applied evaluation */
+  RlFigures     original;
+  RlFigures     current;
+  RlPlanMode    current_mode;
+  GArray       *sweep;
+
+  guint         rank;
+  RlPlanMode    mode;
+  guint         max_rank;
+
+  gboolean      loading;        /* a model file is being read */
+  gboolean      training;
+  gboolean      eval_running;
+  gboolean      svd_running;
+  char         *pending_model;  /* path given before the data was loaded */
+  gboolean      started;
+
+  GCancellable *train_cancellable;
+  GCancellable *svd_cancellable;
+  GCancellable *sweep_cancellable;
+
+  /* Rank plans (rl-session-plans.c) */
+  RlExperimentPlanKind kind;
+  guint         n_layer_ranks;
+  guint         layer_ranks[RL_MODEL_MAX_LAYERS];
+  double        energy;
+  guint64       budget;
+  RlPlan       *budget_plan;      /* the search's result … */
+  guint64       budget_plan_for;  /* … for this budget … */
+  RlPlanMode    budget_plan_mode; /* … and this mode */
+  gboolean      budget_running;
+  GCancellable *budget_cancellable;
+  guint         budget_idle_id;   /* coalesces budget changes */
+  RlPlan       *plan;             /* the requested plan; NULL = not yet known */
+  RlPlan       *current_plan;     /* the plan of current and compressed */
+  GArray       *energy_points;    /* RlPlanPoint, from the sweep */
+  GArray       *budget_points;    /* RlPlanPoint, as budget plans are evaluated */
+  RlDataset    *train;            /* training images, loaded on first need */
+  RlExperiment *pending_experiment; /* applied to the next model */
+
+  /* Fine-tuning */
+  gboolean      finetuning;
+  GCancellable *finetune_cancellable;
+  RlModel      *finetuned;
+  RlPlan       *finetuned_plan;
+  double        finetune_before;
+  double        finetune_after;
+  guint         finetune_epochs;
+};
+
+
+enum {
+  PROP_0,
+  PROP_RANK,
+  PROP_MAX_RANK,
+  PROP_PLAN_MODE,
+  PROP_HAS_MODEL,
+  PROP_HAS_SVD,
+  PROP_HAS_DATA,
+  PROP_TRAINING,
+  PROP_LOADING,
+  PROP_EVALUATING,
+  PROP_MODEL_NAME,
+  PROP_DATA_MISSING,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_ERROR,
+  SIGNAL_TRAIN_PROGRESS,
+  SIGNAL_JOB_PROGRESS,
+  SIGNAL_RESULTS_CHANGED,
+  SIGNAL_SWEEP_CHANGED,
+  N_SIGNALS
+};
+
+extern GParamSpec *_rl_session_properties[N_PROPS];
+extern guint       _rl_session_signals[N_SIGNALS];
 
 /* Main-thread helpers of rl-session.c. */
 void        _rl_session_emit_error          (RlSession             *self,
@@ -93,6 +186,7 @@ RlSvd      *_rl_session_svd_finish        (RlSession           *self,
 void        _rl_session_evaluate_async    (RlSession           *self,
                                            RlModelBox          *box,
                                            const RlDataset     *test,
+                                           const RlPlan        *plan,
                                            guint                rank,
                                            RlPlanMode           mode,
                                            gboolean             need_original,
@@ -109,8 +203,105 @@ void        _rl_session_sweep_async       (RlSession           *self,
                                            GCancellable        *cancellable,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
+/* energy_points: RlPlanPoint of rl_session_pareto_energies (may be NULL
+ * when the sweep failed). */
 GArray     *_rl_session_sweep_finish      (RlSession           *self,
                                            GAsyncResult        *result,
+                                           GArray             **energy_points,
                                            GError             **error);
+
+/* Progress helpers of rl-session-jobs.c, for the workers of
+ * rl-session-tune.c. */
+typedef struct
+{
+  RlSession  *session;    /* strong ref, released on the main thread */
+  const char *label;      /* translated, static */
+  double      last_time;
+  double      last_fraction;
+} RlJobProgress;
+
+/* RlProgressFunc (user_data: RlJobProgress), called in a worker. */
+void        _rl_session_job_progress_cb   (double               fraction,
+                                           const char          *stage,
+                                           gpointer             user_data);
+/* RlTrainProgressFunc (user_data: the session), called in a worker; the
+ * main thread emits "finetune-progress" when finetune, else
+ * "train-progress". */
+void        _rl_session_queue_train_progress (RlSession             *session,
+                                              const RlTrainProgress *progress,
+                                              gboolean               finetune);
+
+/* rl-session.c, for rl-session-plans.c */
+void        _rl_session_maybe_evaluate    (RlSession           *self);
+void        _rl_session_restart_sweep     (RlSession           *self);
+
+/* rl-session-plans.c: the plan kinds, the budget search, fine-tuning and
+ * experiment files. */
+gboolean    _rl_plan_equal                (const RlPlan        *a,
+                                           const RlPlan        *b);
+void        _rl_session_plans_class_init  (GObjectClass        *klass);
+gboolean    _rl_session_plans_get_property (RlSession          *self,
+                                            guint               prop_id,
+                                            GValue             *value);
+gboolean    _rl_session_plans_set_property (RlSession          *self,
+                                            guint               prop_id,
+                                            const GValue       *value);
+void        _rl_session_plans_init        (RlSession           *self);
+void        _rl_session_plans_dispose     (RlSession           *self);
+void        _rl_session_plans_finalize    (RlSession           *self);
+/* A new dense model is in place (before its SVD). */
+void        _rl_session_plans_model_changed (RlSession         *self);
+void        _rl_session_plans_svd_ready   (RlSession           *self);
+/* Rebuilds the requested plan; emits "plan-changed" when it differs (or
+ * always with force) and starts an evaluation if needed. */
+void        _rl_session_update_plan       (RlSession           *self,
+                                           gboolean             force);
+/* An evaluation of self->current_plan was applied. */
+void        _rl_session_plans_result_applied (RlSession        *self);
+void        _rl_session_plans_set_energy_points (RlSession     *self,
+                                                 GArray        *points);
+
+/* Workers of rl-session-tune.c. train: the cached training images or NULL
+ * (then the job loads them and hands them back). */
+void        _rl_session_budget_async      (RlSession           *self,
+                                           RlModelBox          *box,
+                                           const char          *data_dir,
+                                           const RlDataset     *train,
+                                           guint64              budget,
+                                           RlPlanMode           mode,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+RlPlan     *_rl_session_budget_finish     (RlSession           *self,
+                                           GAsyncResult        *result,
+                                           guint64             *budget,
+                                           RlPlanMode          *mode,
+                                           RlDataset          **loaded_train,
+                                           GError             **error);
+
+typedef struct
+{
+  RlModel   *model;        /* fine-tuned */
+  double     before;       /* test accuracy before and after */
+  double     after;
+  RlDataset *loaded_train; /* the training images when the job loaded them */
+} RlFinetuneResult;
+
+void        _rl_finetune_result_free      (RlFinetuneResult    *res);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlFinetuneResult, _rl_finetune_result_free)
+
+void        _rl_session_finetune_async    (RlSession           *self,
+                                           RlModel             *model,
+                                           const char          *source_hash,
+                                           const char          *data_dir,
+                                           const RlDataset     *train,
+                                           const RlDataset     *test,
+                                           guint                epochs,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+RlFinetuneResult *_rl_session_finetune_finish (RlSession       *self,
+                                               GAsyncResult    *result,
+                                               GError         **error);
 
 G_END_DECLS

@@ -26,71 +26,13 @@ const guint rl_session_n_sweep_ranks = G_N_ELEMENTS (rl_session_sweep_ranks);
 
 #define DEFAULT_RANK      25u
 
-struct _RlSession
-{
-  GObject       parent_instance;
-
-  RlDataset    *test;
-  char         *data_dir;
-  gboolean      data_loading;
-  gboolean      data_missing;   /* looked for, not found or unreadable */
-
-  RlModelBox   *box;            /* NULL = no model */
-  char         *model_path;
-  char         *model_name;
-  RlModel      *compressed;     /* latest applied evaluation */
-  RlFigures     original;
-  RlFigures     current;
-  RlPlanMode    current_mode;
-  GArray       *sweep;
-
-  guint         rank;
-  RlPlanMode    mode;
-  guint         max_rank;
-
-  gboolean      loading;        /* a model file is being read */
-  gboolean      training;
-  gboolean      eval_running;
-  gboolean      svd_running;
-  char         *pending_model;  /* path given before the data was loaded */
-  gboolean      started;
-
-  GCancellable *train_cancellable;
-  GCancellable *svd_cancellable;
-  GCancellable *sweep_cancellable;
-};
-
 G_DEFINE_FINAL_TYPE (RlSession, rl_session, G_TYPE_OBJECT)
 
-enum {
-  PROP_0,
-  PROP_RANK,
-  PROP_MAX_RANK,
-  PROP_PLAN_MODE,
-  PROP_HAS_MODEL,
-  PROP_HAS_SVD,
-  PROP_HAS_DATA,
-  PROP_TRAINING,
-  PROP_LOADING,
-  PROP_EVALUATING,
-  PROP_MODEL_NAME,
-  PROP_DATA_MISSING,
-  N_PROPS
-};
+GParamSpec *_rl_session_properties[N_PROPS];
+guint _rl_session_signals[N_SIGNALS];
 
-enum {
-  SIGNAL_ERROR,
-  SIGNAL_TRAIN_PROGRESS,
-  SIGNAL_JOB_PROGRESS,
-  SIGNAL_RESULTS_CHANGED,
-  SIGNAL_SWEEP_CHANGED,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-
-static void maybe_start_evaluation (RlSession *self);
+/* Declared in rl-session-private.h; shared with rl-session-plans.c. */
+#define maybe_start_evaluation _rl_session_maybe_evaluate
 static void start_svd              (RlSession *self);
 static void start_sweep            (RlSession *self);
 
@@ -163,7 +105,7 @@ _rl_session_emit_error (RlSession  *self,
   else
     message = g_strdup (context);
   g_warning ("%s", message);
-  g_signal_emit (self, signals[SIGNAL_ERROR], 0, message);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_ERROR], 0, message);
 }
 
 void
@@ -171,14 +113,14 @@ _rl_session_emit_job_progress (RlSession  *self,
                                const char *stage,
                                double      fraction)
 {
-  g_signal_emit (self, signals[SIGNAL_JOB_PROGRESS], 0, stage, fraction);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_JOB_PROGRESS], 0, stage, fraction);
 }
 
 void
 _rl_session_emit_train_progress (RlSession             *self,
                                  const RlTrainProgress *progress)
 {
-  g_signal_emit (self, signals[SIGNAL_TRAIN_PROGRESS], 0, progress);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_TRAIN_PROGRESS], 0, progress);
 }
 
 
@@ -193,7 +135,7 @@ set_bool (RlSession *self,
   if (*field == value)
     return;
   *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[prop]);
 }
 
 static void
@@ -242,7 +184,7 @@ _rl_session_set_data (RlSession  *self,
   g_clear_pointer (&self->data_dir, g_free);
   self->test = test;
   self->data_dir = g_strdup (dir);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_DATA]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_HAS_DATA]);
 
   if (self->pending_model != NULL)
     {
@@ -283,22 +225,24 @@ _rl_session_set_model (RlSession  *self,
   self->model_name = path != NULL ? g_path_get_basename (path) : g_strdup (_("Unsaved model"));
   figures_for_model (dense, &self->original);
   memset (&self->current, 0, sizeof self->current);
+  g_clear_pointer (&self->current_plan, rl_plan_free);
 
   self->max_rank = MAX (1u, rl_plan_max_rank (dense));
   if (self->rank > self->max_rank)
     {
       self->rank = self->max_rank;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RANK]);
+      g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_RANK]);
     }
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RANK]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_MODEL]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_SVD]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_MAX_RANK]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_HAS_MODEL]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_HAS_SVD]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_MODEL_NAME]);
+  _rl_session_plans_model_changed (self);
   g_object_thaw_notify (G_OBJECT (self));
 
-  g_signal_emit (self, signals[SIGNAL_RESULTS_CHANGED], 0);
-  g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
 
   start_svd (self);
 }
@@ -331,9 +275,10 @@ svd_done (GObject      *object,
     }
 
   self->box->svd = g_steal_pointer (&svd);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_SVD]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_HAS_SVD]);
   /* The sweep starts after the first evaluation, so that the original
    * model's latency is timed alone and the figures come first. */
+  _rl_session_plans_svd_ready (self);
   maybe_start_evaluation (self);
 }
 
@@ -387,13 +332,13 @@ eval_done (GObject      *object,
       self->original.memory_saving_pct = 0.0;
     }
 
-  if (res->rank != self->rank || res->mode != self->mode)
+  if (self->plan == NULL || !_rl_plan_equal (res->plan, self->plan))
     {
-      g_debug ("Dropping the stale evaluation of rank %u", res->rank);
+      g_debug ("Dropping the stale evaluation of a plan");
       /* Stale request: drop it and evaluate the latest one only. */
       maybe_start_evaluation (self);
       if (res->has_original)
-        g_signal_emit (self, signals[SIGNAL_RESULTS_CHANGED], 0);
+        g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
       return;
     }
 
@@ -401,6 +346,8 @@ eval_done (GObject      *object,
   self->compressed = g_steal_pointer (&res->compressed);
   self->current = res->current;
   self->current_mode = res->mode;
+  g_clear_pointer (&self->current_plan, rl_plan_free);
+  self->current_plan = g_steal_pointer (&res->plan);
   if (self->current.latency_s > 0 && self->original.latency_s > 0)
     self->current.speedup = self->original.latency_s / self->current.latency_s;
   else
@@ -409,26 +356,48 @@ eval_done (GObject      *object,
     self->current.memory_saving_pct =
       100.0 * (1.0 - self->current.memory_mb / self->original.memory_mb);
 
-  g_signal_emit (self, signals[SIGNAL_RESULTS_CHANGED], 0);
+  _rl_session_plans_result_applied (self);
+  g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
 }
 
-static void
+/* Evaluates self->plan (the requested plan) unless its figures are in;
+ * one evaluation at a time: a request made meanwhile is evaluated when the
+ * running one returns, and figures of any other plan are never shown. */
+void
 maybe_start_evaluation (RlSession *self)
 {
   gboolean need_original;
+  g_autoptr(RlPlan) fallback = NULL;
+  const RlPlan *plan = self->plan;
 
   if (self->eval_running || self->box == NULL || self->box->svd == NULL)
     return;
   need_original = self->test != NULL && !(self->original.accuracy >= 0);
-  if (!need_original && self->current.valid && self->compressed != NULL &&
-      self->current.rank == self->rank && self->current_mode == self->mode)
+  if (plan == NULL)
+    {
+      /* No plan yet (a budget before its search): no figures either. */
+      if (self->current.valid || self->compressed != NULL)
+        {
+          memset (&self->current, 0, sizeof self->current);
+          g_clear_pointer (&self->compressed, rl_model_free);
+          g_clear_pointer (&self->current_plan, rl_plan_free);
+          g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
+        }
+      if (!need_original)
+        return;
+      /* Still time the original model; this plan's figures are dropped. */
+      fallback = rl_plan_uniform (self->box->dense, self->rank, self->mode);
+      plan = fallback;
+    }
+  else if (!need_original && self->current.valid && self->compressed != NULL &&
+           _rl_plan_equal (self->current_plan, plan))
     return;
 
-  g_debug ("Evaluating rank %u (%s plan)%s", self->rank, rl_plan_mode_to_string (self->mode),
-           need_original ? " and the original model" : "");
+  g_debug ("Evaluating a %s plan (%s mode)%s", rl_experiment_kind_to_string (self->kind),
+           rl_plan_mode_to_string (self->mode), need_original ? " and the original model" : "");
   _rl_session_set_evaluating (self, TRUE);
   job_begin (self);
-  _rl_session_evaluate_async (self, self->box, self->test, self->rank, self->mode,
+  _rl_session_evaluate_async (self, self->box, self->test, plan, self->rank, self->mode,
                               need_original, eval_done, NULL);
 }
 
@@ -442,7 +411,8 @@ sweep_done (GObject      *object,
   RlSession *self = RL_SESSION (object);
   g_autoptr(RlModelBox) box = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) rows = _rl_session_sweep_finish (self, result, &error);
+  g_autoptr(GArray) energy_points = NULL;
+  g_autoptr(GArray) rows = _rl_session_sweep_finish (self, result, &energy_points, &error);
 
   job_end (self);
 
@@ -457,7 +427,19 @@ sweep_done (GObject      *object,
     }
   g_clear_pointer (&self->sweep, g_array_unref);
   self->sweep = g_steal_pointer (&rows);
-  g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+  _rl_session_plans_set_energy_points (self, g_steal_pointer (&energy_points));
+  g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
+}
+
+void
+_rl_session_restart_sweep (RlSession *self)
+{
+  if (self->sweep != NULL)
+    {
+      g_clear_pointer (&self->sweep, g_array_unref);
+      g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
+    }
+  start_sweep (self);
 }
 
 static void
@@ -560,7 +542,8 @@ load_done (GObject      *object,
         context = g_strdup (_("Could not open the model"));
       else
         context = g_strdup_printf (_("Could not open “%s”"), path);
-      /* The current model, if any, stays. */
+      /* The current model, if any, stays; so does its plan. */
+      g_clear_pointer (&self->pending_experiment, rl_experiment_free);
       _rl_session_emit_error (self, context, error);
       return;
     }
@@ -608,7 +591,7 @@ save_done (GObject      *object,
   self->model_path = g_strdup (path);
   g_free (self->model_name);
   self->model_name = g_path_get_basename (path);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL_NAME]);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_MODEL_NAME]);
 }
 
 void
@@ -640,7 +623,7 @@ data_done (GObject      *object,
     {
       self->data_loading = FALSE;
       self->data_missing = TRUE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATA_MISSING]);
+      g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_DATA_MISSING]);
       if (dir != NULL)
         {
           g_autofree char *context =
@@ -732,8 +715,8 @@ rl_session_set_rank (RlSession *self,
   if (rank == self->rank)
     return;
   self->rank = rank;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RANK]);
-  maybe_start_evaluation (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_RANK]);
+  _rl_session_update_plan (self, FALSE);
 }
 
 guint
@@ -760,13 +743,13 @@ rl_session_set_plan_mode (RlSession  *self,
   if (mode == self->mode)
     return;
   self->mode = mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAN_MODE]);
-  maybe_start_evaluation (self);
+  g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_PLAN_MODE]);
+  _rl_session_update_plan (self, FALSE);
   /* The charts show the new plan only: drop the old sweep, run a new one. */
   if (self->sweep != NULL)
     {
       g_clear_pointer (&self->sweep, g_array_unref);
-      g_signal_emit (self, signals[SIGNAL_SWEEP_CHANGED], 0);
+      g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
     }
   start_sweep (self);
 }
@@ -827,11 +810,42 @@ rl_session_get_data_dir (RlSession *self)
   return self->data_dir;
 }
 
+void
+rl_session_set_data_folder (RlSession  *self,
+                            const char *folder)
+{
+  g_return_if_fail (RL_IS_SESSION (self));
+
+  g_free (self->data_folder);
+  self->data_folder = (folder != NULL && folder[0] != '\0') ? g_strdup (folder) : NULL;
+}
+
+const char *
+rl_session_get_data_folder (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->data_folder;
+}
+
+const char *
+rl_session_get_model_path (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->model_path;
+}
+
 const RlModel *
 rl_session_get_dense (RlSession *self)
 {
   g_return_val_if_fail (RL_IS_SESSION (self), NULL);
   return self->box != NULL ? self->box->dense : NULL;
+}
+
+const RlSvd *
+rl_session_get_svd (RlSession *self)
+{
+  g_return_val_if_fail (RL_IS_SESSION (self), NULL);
+  return self->box != NULL ? self->box->svd : NULL;
 }
 
 const RlModel *
@@ -873,6 +887,7 @@ rl_session_dispose (GObject *object)
   g_clear_object (&self->train_cancellable);
   g_clear_object (&self->svd_cancellable);
   g_clear_object (&self->sweep_cancellable);
+  _rl_session_plans_dispose (self);
 
   G_OBJECT_CLASS (rl_session_parent_class)->dispose (object);
 }
@@ -887,9 +902,11 @@ rl_session_finalize (GObject *object)
   g_clear_pointer (&self->sweep, g_array_unref);
   g_clear_pointer (&self->test, rl_dataset_free);
   g_free (self->data_dir);
+  g_free (self->data_folder);
   g_free (self->model_path);
   g_free (self->model_name);
   g_free (self->pending_model);
+  _rl_session_plans_finalize (self);
 
   G_OBJECT_CLASS (rl_session_parent_class)->finalize (object);
 }
@@ -916,7 +933,8 @@ rl_session_get_property (GObject    *object,
     case PROP_MODEL_NAME: g_value_set_string (value, self->model_name); break;
     case PROP_DATA_MISSING: g_value_set_boolean (value, self->data_missing); break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_rl_session_plans_get_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -938,7 +956,8 @@ rl_session_set_property (GObject      *object,
                                       ? RL_PLAN_AUTO : RL_PLAN_PAPER);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_rl_session_plans_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -954,48 +973,49 @@ rl_session_class_init (RlSessionClass *klass)
   object_class->get_property = rl_session_get_property;
   object_class->set_property = rl_session_set_property;
 
-  properties[PROP_RANK] =
+  _rl_session_properties[PROP_RANK] =
     g_param_spec_uint ("rank", NULL, NULL, 1, G_MAXUINT, DEFAULT_RANK, rw);
-  properties[PROP_MAX_RANK] =
+  _rl_session_properties[PROP_MAX_RANK] =
     g_param_spec_uint ("max-rank", NULL, NULL, 1, G_MAXUINT, 784, ro);
-  properties[PROP_PLAN_MODE] =
+  _rl_session_properties[PROP_PLAN_MODE] =
     g_param_spec_uint ("plan-mode", NULL, NULL, RL_PLAN_PAPER, RL_PLAN_AUTO, RL_PLAN_PAPER, rw);
-  properties[PROP_HAS_MODEL] =
+  _rl_session_properties[PROP_HAS_MODEL] =
     g_param_spec_boolean ("has-model", NULL, NULL, FALSE, ro);
-  properties[PROP_HAS_SVD] =
+  _rl_session_properties[PROP_HAS_SVD] =
     g_param_spec_boolean ("has-svd", NULL, NULL, FALSE, ro);
-  properties[PROP_HAS_DATA] =
+  _rl_session_properties[PROP_HAS_DATA] =
     g_param_spec_boolean ("has-data", NULL, NULL, FALSE, ro);
-  properties[PROP_TRAINING] =
+  _rl_session_properties[PROP_TRAINING] =
     g_param_spec_boolean ("training", NULL, NULL, FALSE, ro);
-  properties[PROP_LOADING] =
+  _rl_session_properties[PROP_LOADING] =
     g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
-  properties[PROP_EVALUATING] =
+  _rl_session_properties[PROP_EVALUATING] =
     g_param_spec_boolean ("evaluating", NULL, NULL, FALSE, ro);
-  properties[PROP_MODEL_NAME] =
+  _rl_session_properties[PROP_MODEL_NAME] =
     g_param_spec_string ("model-name", NULL, NULL, NULL, ro);
-  properties[PROP_DATA_MISSING] =
+  _rl_session_properties[PROP_DATA_MISSING] =
     g_param_spec_boolean ("data-missing", NULL, NULL, FALSE, ro);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  g_object_class_install_properties (object_class, N_PROPS, _rl_session_properties);
 
   /* A user-readable, already translated message. */
-  signals[SIGNAL_ERROR] =
+  _rl_session_signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* const RlTrainProgress *, valid during the emission only. */
-  signals[SIGNAL_TRAIN_PROGRESS] =
+  _rl_session_signals[SIGNAL_TRAIN_PROGRESS] =
     g_signal_new ("train-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* Stage text and fraction 0..1; a negative fraction means done. */
-  signals[SIGNAL_JOB_PROGRESS] =
+  _rl_session_signals[SIGNAL_JOB_PROGRESS] =
     g_signal_new ("job-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_DOUBLE);
-  signals[SIGNAL_RESULTS_CHANGED] =
+  _rl_session_signals[SIGNAL_RESULTS_CHANGED] =
     g_signal_new ("results-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[SIGNAL_SWEEP_CHANGED] =
+  _rl_session_signals[SIGNAL_SWEEP_CHANGED] =
     g_signal_new ("sweep-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  _rl_session_plans_class_init (object_class);
 }
 
 static void
@@ -1005,6 +1025,7 @@ rl_session_init (RlSession *self)
   self->mode = RL_PLAN_PAPER;
   /* Until a model is loaded: the default architecture's largest rank. */
   self->max_rank = 784;
+  _rl_session_plans_init (self);
 }
 
 RlSession *

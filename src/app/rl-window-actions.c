@@ -7,6 +7,8 @@
 #include <glib/gi18n.h>
 
 #include "rl-window-private.h"
+#include "rl-export-dialogs.h"
+#include "rl-explorer-window.h"
 
 typedef void (*FileChosenFunc) (RlWindow   *self,
                                 const char *path,
@@ -207,7 +209,9 @@ export_csv_chosen (RlWindow      *self,
 
   if (rows == NULL)
     return;
-  csv = rl_sweep_to_csv (rows);
+  /* With "# key=value" provenance lines (model hash, plan, date, BLAS
+   * threads) before the header; the CLI's --csv keeps the plain table. */
+  csv = rl_export_sweep_csv (self->session);
   if (!rl_file_replace_atomic (full, csv, strlen (csv), &error))
     {
       g_autofree char *message =
@@ -258,6 +262,16 @@ clear_canvas_action (GtkWidget  *widget,
   _rl_window_update_prediction (self);
 }
 
+static void
+explorer_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  RlWindow *self = RL_WINDOW (widget);
+
+  rl_explorer_window_present (GTK_WINDOW (self), self->session, self->canvas);
+}
+
 void
 _rl_window_update_actions (RlWindow *self)
 {
@@ -288,4 +302,5 @@ _rl_window_class_actions_init (RlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-chart", NULL, export_chart_action);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_action);
   gtk_widget_class_install_action (widget_class, "win.clear-canvas", NULL, clear_canvas_action);
+  gtk_widget_class_install_action (widget_class, "win.explorer", NULL, explorer_action);
 }

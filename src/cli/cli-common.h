@@ -17,8 +17,7 @@ int  cli_plan       (int argc, char **argv);
 int  cli_run        (int argc, char **argv);
 
 /* Shared by finetune, plan and run (cli-plan.c, cli-finetune.c). */
-#define CLI_VAL_START 50000u   /* validation: training images 50,000–59,999 */
-#define CLI_FINETUNE_LR 1e-3   /* peak, half of training's 2e-3, cosine decay (measured best of 3e-4…2e-3) */
+#define CLI_VAL_START RL_BUDGET_VAL_START   /* validation: training images 50,000–59,999 */
 RlDataset *cli_load_validation (const char *data_dir, guint count, GError **error);
 void       cli_print_plan      (const RlModel *dense, const RlSvd *svd, const RlPlan *plan);
 char      *cli_plan_ranks_text (const RlPlan *plan);

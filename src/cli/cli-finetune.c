@@ -57,7 +57,7 @@ finetune_thread (gpointer data)
 {
   FinetuneJob *job = data;
 
-  job->ok = rl_train (job->model, job->train, &job->config, job->cancellable,
+  job->ok = rl_train_finetune (job->model, job->train, &job->config, job->cancellable,
                       on_progress, job, &job->error);
   g_main_loop_quit (job->loop);
   return NULL;
@@ -73,32 +73,6 @@ on_sigint (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* rl_train records its settings in the model's metadata; keep the original
- * training facts and file the fine-tuning ones under "finetune_". */
-static void
-refile_meta (RlModel    *model,
-             GHashTable *before)
-{
-  g_autoptr(GList) keys = g_hash_table_get_keys (model->meta);
-
-  for (GList *l = keys; l != NULL; l = l->next)
-    {
-      g_autofree char *key = g_strdup (l->data);
-      g_autofree char *value = g_strdup (g_hash_table_lookup (model->meta, key));
-      const char *old = g_hash_table_lookup (before, key);
-      g_autofree char *ft_key = NULL;
-
-      if (g_str_has_prefix (key, "finetune_") || g_strcmp0 (old, value) == 0)
-        continue;
-      ft_key = g_strconcat ("finetune_", key, NULL);
-      rl_model_set_meta (model, ft_key, value);
-      if (old != NULL)
-        rl_model_set_meta (model, key, old);
-      else
-        g_hash_table_remove (model->meta, key);
-    }
-}
-
 gboolean
 cli_finetune_model (RlModel          *model,
                     const RlDataset  *train,
@@ -109,22 +83,14 @@ cli_finetune_model (RlModel          *model,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   FinetuneJob job = { 0 };
-  GHashTableIter iter;
-  gpointer key, value;
   GThread *thread;
   guint sig;
 
-  g_hash_table_iter_init (&iter, model->meta);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (before, g_strdup (key), g_strdup (value));
-
-  rl_train_config_init (&job.config, RL_PRESET_DEFAULT);
+  rl_train_config_init_finetune (&job.config);
   job.config.epochs = epochs;
   job.config.learning_rate = learning_rate;
   job.config.seed = seed;
-  job.config.train_count = 0;   /* all 60,000 */
   job.model = model;
   job.train = train;
   job.cancellable = cancellable;
@@ -146,7 +112,6 @@ cli_finetune_model (RlModel          *model,
       g_propagate_error (error, job.error);
       return FALSE;
     }
-  refile_meta (model, before);
   return TRUE;
 }
 
@@ -168,7 +133,7 @@ cli_finetune (int    argc,
   g_autofree char *ranks_text = NULL, *hash = NULL;
   gint rank = -1, epochs = -1, threads = 0;
   gint64 seed = -1;
-  double lr = CLI_FINETUNE_LR;
+  double lr = RL_FINETUNE_LEARNING_RATE;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- compress a model, then fine-tune the factors");
   g_autoptr(RlModel) dense = NULL, small = NULL;

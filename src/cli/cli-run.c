@@ -175,7 +175,7 @@ cli_run (int    argc,
       before = acc.accuracy;
       printf ("\nTest accuracy before fine-tuning: %.4f\n", before);
       fflush (stdout);
-      if (!cli_finetune_model (small, train, exp->finetune_epochs, CLI_FINETUNE_LR, exp->seed, &error))
+      if (!cli_finetune_model (small, train, exp->finetune_epochs, RL_FINETUNE_LEARNING_RATE, exp->seed, &error))
         return cli_fail_error ("run", error);
     }
 

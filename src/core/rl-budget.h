@@ -28,6 +28,11 @@
 
 G_BEGIN_DECLS
 
+/* The validation images the CLI and the app pass to rl_budget_plan:
+ * training images 50,000–59,999 (the test set is never used to plan). */
+#define RL_BUDGET_VAL_START  50000u
+#define RL_BUDGET_VAL_COUNT  10000u
+
 typedef struct
 {
   RlPlanMode mode;            /* PAPER: every layer factored (rank ≥ 1);

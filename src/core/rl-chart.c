@@ -875,9 +875,13 @@ draw_title_and_legend (cairo_t           *cr,
       series_stroke_style (cr, se, L);
       cairo_move_to (cr, L->x0 + x, y);
       cairo_line_to (cr, L->x0 + x + L->swatch, y);
-      cairo_stroke (cr);
+      if (se->points_only)
+        cairo_new_path (cr);
+      else
+        cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      dot (cr, spec, se, L->x0 + x + L->swatch / 2, y, L->lw * 1.5, L->lw * 0.6);
+      dot (cr, spec, se, L->x0 + x + L->swatch / 2, y,
+           L->lw * (se->points_only ? 2.0 : 1.5), L->lw * 0.6);
       set_fg (cr, spec, 0.85);
       show_text (cr, L->x0 + x + L->swatch + L->font * 0.4, y, 0.0, name);
       x += w + L->font * 1.4;
@@ -923,11 +927,22 @@ draw_series (cairo_t           *cr,
           n_ok++;
         }
       series_stroke_style (cr, se, L);
-      cairo_stroke (cr);
+      if (se->points_only)
+        cairo_new_path (cr);
+      else
+        cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
 
-      /* Point markers only where points are far enough apart to read. */
-      if (n_ok == 1 || (n_ok > 1 && (xmax - xmin) / (n_ok - 1) >= L->lw * 5))
+      /* Point markers only where points are far enough apart to read
+       * (always for a points-only series). */
+      if (se->points_only)
+        {
+          for (guint i = 0; i < se->n; i++)
+            if (point_ok (spec, se->x[i], se->y[i]))
+              dot (cr, spec, se, px_x (L, se->x[i]), px_y (L, se->y[i]),
+                   L->lw * 2.0, L->lw * 0.6);
+        }
+      else if (n_ok == 1 || (n_ok > 1 && (xmax - xmin) / (n_ok - 1) >= L->lw * 5))
         for (guint i = 0; i < se->n; i++)
           if (point_ok (spec, se->x[i], se->y[i]))
             dot (cr, spec, se, px_x (L, se->x[i]), px_y (L, se->y[i]),

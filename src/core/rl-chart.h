@@ -15,6 +15,7 @@ typedef struct
   guint         n;
   double        r, g, b;  /* colour */
   gboolean      dashed;
+  gboolean      points_only;  /* markers without a connecting line */
 } RlChartSeries;
 
 typedef struct

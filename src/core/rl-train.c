@@ -373,3 +373,67 @@ rl_train (RlModel             *model,
   set_meta_double (model, "train_seconds", (g_get_monotonic_time () - start) / 1e6);
   return TRUE;
 }
+
+/* ---- fine-tuning ------------------------------------------------------- */
+
+void
+rl_train_config_init_finetune (RlTrainConfig *config)
+{
+  g_return_if_fail (config != NULL);
+
+  rl_train_config_init (config, RL_PRESET_DEFAULT);
+  config->epochs = 1;
+  config->learning_rate = RL_FINETUNE_LEARNING_RATE;
+  config->seed = 42;
+  config->train_count = 0;   /* all 60,000 */
+}
+
+gboolean
+rl_train_finetune (RlModel             *model,
+                   const RlDataset     *train,
+                   const RlTrainConfig *config,
+                   GCancellable        *cancellable,
+                   RlTrainProgressFunc  progress,
+                   gpointer             user_data,
+                   GError             **error)
+{
+  g_autoptr(GHashTable) before = NULL;
+  g_autoptr(GPtrArray) keys = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, model->meta);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (before, g_strdup (key), g_strdup (value));
+
+  if (!rl_train (model, train, config, cancellable, progress, user_data, error))
+    return FALSE;
+
+  /* Keep the original facts; file what rl_train changed under finetune_.
+   * The keys are copied first: setting a key may free the table's copy. */
+  keys = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_iter_init (&iter, model->meta);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (keys, g_strdup (key));
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *k = g_ptr_array_index (keys, i);
+      g_autofree char *v = g_strdup (g_hash_table_lookup (model->meta, k));
+      const char *old = g_hash_table_lookup (before, k);
+      g_autofree char *ft_key = NULL;
+
+      if (g_str_has_prefix (k, "finetune_") || g_strcmp0 (old, v) == 0)
+        continue;
+      ft_key = g_strconcat ("finetune_", k, NULL);
+      rl_model_set_meta (model, ft_key, v);
+      if (old != NULL)
+        rl_model_set_meta (model, k, old);
+      else
+        g_hash_table_remove (model->meta, k);
+    }
+  return TRUE;
+}
