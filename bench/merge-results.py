@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Merge ranklab-bench's CSV and torch_bench.py's CSV into one table.
 
-Usage: merge-results.py RANKLAB_CSV TORCH_CSV|- OUT_CSV [OUT_MD]
+Usage: merge-results.py RANKLAB_CSV TORCH_CSV[,TORCH_CSV...]|- OUT_CSV [OUT_MD]
+
+With several PyTorch CSVs (runs with different thread settings), each row
+takes PyTorch's best run (least time, most throughput) and names it: the
+comparison is against PyTorch at its best on this machine.
 
 Rows are matched on (section, item, metric). For times (s, ms, us) the
 "vs PyTorch" column is PyTorch's time / ours (above 1: we are faster); for
@@ -15,7 +19,7 @@ import re
 import sys
 
 FIELDS = ["section", "item", "metric", "unit", "ranklab", "pytorch", "vs_pytorch",
-          "target", "status", "note"]
+          "target", "status", "note", "pytorch_run"]
 TIME_UNITS = {"s", "ms", "us"}
 RATE_UNITS = {"GFLOP/s", "img/s"}
 
@@ -25,6 +29,41 @@ def read(path):
         return []
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def run_label(rows, path):
+    threads = next((r["value"] for r in rows if r["metric"] == "threads"), "?")
+    blas = next((r["note"] for r in rows if r["metric"] == "openblas-threads"), "?")
+    return f"torch threads {num(threads) and int(num(threads))}, OpenBLAS {blas}"
+
+
+def read_torch(arg):
+    """Best PyTorch row per key over every run given."""
+    if arg == "-":
+        return []
+    best = {}
+    order = []
+    for path in arg.split(","):
+        rows = read(path)
+        label = run_label(rows, path)
+        for r in rows:
+            key = (r["section"], r["item"], r["metric"])
+            r = dict(r, run=label)
+            old = best.get(key)
+            if old is None:
+                order.append(key)
+                best[key] = r
+                continue
+            a, b = num(old["value"]), num(r["value"])
+            if a is None or b is None:
+                if key[0] == "machine" and old["note"] != r["note"]:
+                    best[key] = dict(old, note=old["note"] + " | " + r["note"])
+                continue
+            if (r["unit"] in TIME_UNITS and b < a) or (r["unit"] in RATE_UNITS and b > a):
+                best[key] = r
+            elif key[0] == "machine" and a != b:
+                best[key] = dict(old, note=f"{fmt(a)} | {fmt(b)}", value="")
+    return [best[k] for k in order]
 
 
 def num(text):
@@ -79,7 +118,8 @@ def merge(ours, theirs):
                "pytorch": (t["value"] if b is not None else t["note"]) if t else "",
                "vs_pytorch": f"{ratio:.3g}" if ratio else "",
                "target": r["target"], "status": r["status"],
-               "note": r["note"] if a is not None else ""}
+               "note": r["note"] if a is not None else "",
+               "pytorch_run": t.get("run", "") if t and b is not None and r["unit"] else ""}
         goal = torch_target(*key)
         if goal:
             if not theirs:
@@ -93,7 +133,8 @@ def merge(ours, theirs):
             b = num(t["value"])
             rows.append({"section": t["section"], "item": t["item"], "metric": t["metric"],
                          "unit": t["unit"], "ranklab": "", "pytorch": t["value"] if b is not None else t["note"],
-                         "vs_pytorch": "", "target": "", "status": "", "note": t["note"] if b is not None else ""})
+                         "vs_pytorch": "", "target": "", "status": "", "note": t["note"] if b is not None else "",
+                         "pytorch_run": t.get("run", "") if b is not None and t["unit"] else ""})
     return rows
 
 
@@ -112,7 +153,7 @@ def markdown(rows, have_torch):
 
     out.append("### Forward over the 10,000 test images (one batch)\n")
     out.append("| model | accuracy | latency ms | GFLOP/s | FLOP ratio | speed-up | target | "
-               "PyTorch ms | PyTorch speed-up | vs PyTorch | vs-PyTorch target |")
+               "PyTorch ms | vs PyTorch | vs-PyTorch target | PyTorch's best run |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     items = []
     for r in rows:
@@ -126,13 +167,12 @@ def markdown(rows, have_torch):
             item, get("forward", item, "accuracy"), get("forward", item, "latency"),
             get("forward", item, "GFLOP/s"), get("forward", item, "FLOP-ratio"),
             get("forward", item, "speed-up"), target,
-            get("forward", item, "latency", "pytorch"), get("forward", item, "speed-up", "pytorch"),
-            lat.get("vs_pytorch", ""),
-            f"{lat.get('target', '')} {lat.get('status', '')}".strip()]) + " |")
+            get("forward", item, "latency", "pytorch"), lat.get("vs_pytorch", ""),
+            f"{lat.get('target', '')} {lat.get('status', '')}".strip(), lat.get("pytorch_run", "")]) + " |")
     out.append("")
     out.append("### Everything else\n")
-    out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status | PyTorch's best run |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     order = []
     for r in rows:
         if r["section"] not in order:
@@ -142,7 +182,7 @@ def markdown(rows, have_torch):
             continue
         out.append("| " + " | ".join([r["section"], r["item"], r["metric"], cell(r, "ranklab"),
                                       cell(r, "pytorch"), r["vs_pytorch"], r["unit"], r["target"],
-                                      r["status"]]).replace("\n", " ") + " |")
+                                      r["status"], r["pytorch_run"]]).replace("\n", " ") + " |")
     if not have_torch:
         out.append("\nPyTorch was not available: its columns are empty.")
     passed = sum(1 for r in rows if r["status"].endswith("PASS"))
@@ -155,7 +195,7 @@ def main(argv):
     if len(argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
-    ours, theirs = read(argv[1]), read(argv[2])
+    ours, theirs = read(argv[1]), read_torch(argv[2])
     rows = merge(ours, theirs)
     with open(argv[3], "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)

@@ -408,6 +408,11 @@ test_refuse_malformed_json (void)
     "\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}",       /* duplicate key */
     "{\"__metadata__\":{\"format\":1}}",                                     /* not a string */
     "{\"\xff\xfe\":1}",                                                      /* not UTF-8 */
+    /* found by fuzzing (tests/fuzz/regressions/modelfile): */
+    "{}",                                                                    /* no tensors */
+    "{\"__metadata__\":{\"format\":\"ranklab-mlp\"}}",                       /* metadata only */
+    "{\"__metadata__\":{\"format\":\"\\ud800x\"}}",                         /* lone surrogate */
+    "{\"__metadata__\":{\"format\":\"ranklab-mlp\"}}[]",                     /* a second value */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
