@@ -47,7 +47,8 @@ if [[ $mode == test ]]; then
   status=0
   meson test -C "$build" --print-errorlogs --no-suite ui || status=$?
   cp "$build/meson-logs/testlog.json" "$build/testlog-core.json" 2>/dev/null || true
-  if meson test -C "$build" --list 2>/dev/null | grep -q '^ranklab:ui'; then
+  tests=$(meson test -C "$build" --list 2>/dev/null || true)
+  if grep -q '^ranklab:ui' <<<"$tests"; then
     dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
       meson test -C "$build" --print-errorlogs --suite ui || status=$?
     cp "$build/meson-logs/testlog.json" "$build/testlog-ui.json" 2>/dev/null || true

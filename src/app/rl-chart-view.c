@@ -48,6 +48,7 @@ struct _RlChartView
   char      *ref_name;
   Points     ref;
 
+  char      *main_name;  /* legend name of the main series; NULL = "Measured" */
   Extra      extra[RL_CHART_VIEW_MAX_EXTRA];
   gboolean   log_x;
   char      *x_key;      /* first CSV column; NULL = "rank" */
@@ -160,7 +161,8 @@ build_spec (RlChartView   *self,
   memset (spec, 0, sizeof *spec);
   memset (series, 0, N_SERIES_MAX * sizeof *series);
 
-  series[0].name = self->ref.n > 0 || has_extra (self) ? _("Measured") : NULL;
+  series[0].name = self->ref.n > 0 || has_extra (self)
+                    ? (self->main_name ? self->main_name : _("Measured")) : NULL;
   series[0].x = self->main.x;
   series[0].y = self->main.y;
   series[0].n = self->main.n;
@@ -400,6 +402,7 @@ rl_chart_view_finalize (GObject *object)
   g_clear_pointer (&self->y_format, g_free);
   g_clear_pointer (&self->ref_name, g_free);
   g_clear_pointer (&self->x_key, g_free);
+  g_clear_pointer (&self->main_name, g_free);
   points_clear (&self->main);
   points_clear (&self->ref);
   for (guint i = 0; i < RL_CHART_VIEW_MAX_EXTRA; i++)
@@ -526,6 +529,17 @@ rl_chart_view_set_extra (RlChartView  *self,
   points_set (&e->pts, x, y, n);
 
   update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+rl_chart_view_set_series_name (RlChartView *self,
+                               const char  *name)
+{
+  g_return_if_fail (RL_IS_CHART_VIEW (self));
+
+  g_free (self->main_name);
+  self->main_name = g_strdup (name);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -48,6 +48,11 @@ void        rl_chart_view_set_extra      (RlChartView  *self,
                                           guint         n,
                                           gboolean      points_only);
 
+/* The main series' name in the legend (shown when there is a second
+ * series); NULL = "Measured". */
+void        rl_chart_view_set_series_name (RlChartView *self,
+                                           const char  *name);
+
 /* A logarithmic x axis, and the name of the first CSV column (NULL:
  * "rank"). */
 void        rl_chart_view_set_x_axis     (RlChartView  *self,

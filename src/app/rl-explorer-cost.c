@@ -30,10 +30,7 @@ cell (GtkGrid    *grid,
   if (header)
     gtk_widget_add_css_class (label, "dim-label");
   else
-    {
-      gtk_widget_add_css_class (label, "numeric");
-      gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-    }
+    gtk_widget_add_css_class (label, "numeric");
   gtk_grid_attach (grid, label, column, row, 1, 1);
   return label;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <pango/pangocairo.h>
 
 #include "rl-explorer-window-private.h"
 
@@ -374,6 +375,16 @@ _rl_explorer_model_changed (RlExplorerWindow *self)
 
 /* ----------------------------------------------------- the rank strip */
 
+/* x of rank r (1..n) on a log axis over width; ranks are cells
+ * [log r, log (r+1)) of [0, log (n+1)). */
+static double
+strip_x (double r,
+         guint  n,
+         double width)
+{
+  return width * log (r) / log (n + 1.0);
+}
+
 static void
 draw_strip (GtkDrawingArea *area,
             cairo_t        *cr,
@@ -383,7 +394,9 @@ draw_strip (GtkDrawingArea *area,
 {
   RlExplorerWindow *self = user_data;
   const RlRankPredictions *p = self->preds;
+  g_autoptr(PangoLayout) layout = NULL;
   GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (area));
+  double bar = height - 18.0;
   GdkRGBA fg, accent;
   double x;
 
@@ -391,30 +404,51 @@ draw_strip (GtkDrawingArea *area,
   if (!gtk_style_context_lookup_color (context, "accent_bg_color", &accent))
     gdk_rgba_parse (&accent, "#3584e4");
 
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.08);
-  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.15);
+  cairo_rectangle (cr, 0, 0, width, bar);
   cairo_fill (cr);
   if (p == NULL || p->n_ranks == 0 || !self->has_input)
     return;
 
-  /* disagreeing ranks dark, agreeing ones light */
+  /* ranks with another prediction than the original's, dark */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
   for (guint r = 1; r <= p->n_ranks; r++)
-    {
-      double x0 = floor ((double) (r - 1) / p->n_ranks * width);
-      double x1 = MAX (x0 + 1, floor ((double) r / p->n_ranks * width));
+    if (p->classes[r - 1] != p->original)
+      {
+        double x0 = strip_x (r, p->n_ranks, width);
+        double x1 = MAX (x0 + 1.0, strip_x (r + 1, p->n_ranks, width));
 
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue,
-                             p->classes[r - 1] == p->original ? 0.15 : 0.85);
-      cairo_rectangle (cr, x0, 4, x1 - x0, height - 8);
-      cairo_fill (cr);
+        cairo_rectangle (cr, x0, 0, x1 - x0, bar);
+      }
+  cairo_fill (cr);
+
+  /* ticks at 1, 10, 100, … and the last rank */
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), NULL);
+  cairo_set_line_width (cr, 1.0);
+  for (guint t = 1; t <= p->n_ranks; t *= 10)
+    {
+      char buf[16];
+      int w, h;
+
+      x = floor (strip_x (t + 0.5, p->n_ranks, width)) + 0.5;
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
+      cairo_move_to (cr, x, bar);
+      cairo_line_to (cr, x, bar + 4);
+      cairo_stroke (cr);
+      g_snprintf (buf, sizeof buf, "%u", t);
+      pango_layout_set_text (layout, buf, -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      cairo_move_to (cr, CLAMP (x - w / 2.0, 0, width - w), bar + 3);
+      pango_cairo_show_layout (cr, layout);
     }
 
   /* the current rank */
-  x = floor ((MIN (rl_session_get_rank (self->session), p->n_ranks) - 0.5) / p->n_ranks * width) + 0.5;
+  x = floor (strip_x (MIN (rl_session_get_rank (self->session), p->n_ranks) + 0.5,
+                      p->n_ranks, width)) + 0.5;
   gdk_cairo_set_source_rgba (cr, &accent);
   cairo_set_line_width (cr, 3.0);
   cairo_move_to (cr, x, 0);
-  cairo_line_to (cr, x, height);
+  cairo_line_to (cr, x, bar);
   cairo_stroke (cr);
 }
 
@@ -435,7 +469,7 @@ _rl_explorer_digit_init (RlExplorerWindow *self)
       GtkWidget *view = rl_heatmap_view_new ();
       GtkWidget *label = gtk_label_new (NULL);
 
-      rl_heatmap_view_set_natural_side (RL_HEATMAP_VIEW (view), 72);
+      rl_heatmap_view_set_natural_side (RL_HEATMAP_VIEW (view), 84);
       gtk_widget_add_css_class (label, "caption");
       gtk_box_append (GTK_BOX (box), view);
       gtk_box_append (GTK_BOX (box), label);

@@ -7,6 +7,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -48,13 +49,13 @@ _rl_explorer_label_relation (GtkWidget *value,
                              GtkWidget *caption,
                              GtkWidget *caption2)
 {
-  GList *list = g_list_append (NULL, caption);
-
-  /* GTK 4.8 takes a GList for reference-list relations and keeps it. */
+  /* A reference list is given as NULL-terminated arguments. */
   if (caption2 != NULL)
-    list = g_list_append (list, caption2);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, list, -1);
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    caption, caption2, NULL, -1);
+  else
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                    caption, NULL, -1);
 }
 
 static void
@@ -135,9 +136,8 @@ update_readouts (RlExplorerWindow *self)
     g_autofree char *fact = _rl_explorer_format_count (rl_cost_factored_macs (1, r, L->m, L->n));
     g_autofree char *dense = _rl_explorer_format_count (rl_cost_dense_macs (1, L->m, L->n));
 
-    /* Translators: "25·(784+1028) = 45,300 against 805,952" */
-    set_label_take (self->weights_value, g_strdup_printf (_("%u·(%u+%u) = %s against %s"),
-                                                          r, L->m, L->n, fact, dense));
+    /* Translators: factored against dense weights, "45,300 against 805,952" */
+    set_label_take (self->weights_value, g_strdup_printf (_("%s against %s"), fact, dense));
   }
 }
 
@@ -155,6 +155,30 @@ update_spectrum (RlExplorerWindow *self)
 
 /* ------------------------------------------------------- heat maps page */
 
+static int
+cmp_float (gconstpointer a,
+           gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The 99th percentile of |value| (max_abs when that is 0). */
+static double
+robust_scale (const RlHeatmap *map)
+{
+  gsize n = (gsize) map->rows * map->cols;
+  g_autofree float *mag = g_new (float, n);
+  double p;
+
+  for (gsize i = 0; i < n; i++)
+    mag[i] = fabsf (map->data[i]);
+  qsort (mag, n, sizeof (float), cmp_float);
+  p = mag[MIN (n - 1, (gsize) floor (0.99 * (n - 1)))];
+  return p > 0 ? p : map->max_abs;
+}
+
 static gboolean
 heat_idle_cb (gpointer data)
 {
@@ -164,6 +188,7 @@ heat_idle_cb (gpointer data)
   g_autoptr(RlHeatmap) wr = NULL;
   g_autoptr(RlHeatmap) diff = NULL;
   g_autoptr(GError) error = NULL;
+  double w_scale, diff_scale;
   guint r;
 
   self->heat_idle = 0;
@@ -198,15 +223,24 @@ heat_idle_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  /* W and W_r share one symmetric scale; W − W_r gets its own */
+  /* W and W_r share one symmetric scale; W − W_r gets its own. A few
+   * outliers would wash the maps out: the 99th percentile saturates. */
+  w_scale = robust_scale (self->heat_w);
+  /* At full rank W − W_r is float rounding: never magnify it more than
+   * a thousandfold against W's scale. */
+  diff_scale = MAX (robust_scale (diff), 1e-3 * w_scale);
   rl_heatmap_view_set_data (self->w_view, self->heat_w->data, self->heat_w->rows,
-                            self->heat_w->cols, self->heat_w->max_abs, RL_HEATMAP_DIVERGING);
+                            self->heat_w->cols, w_scale, RL_HEATMAP_DIVERGING);
   rl_heatmap_view_set_data (self->wr_view, wr->data, wr->rows, wr->cols,
-                            self->heat_w->max_abs, RL_HEATMAP_DIVERGING);
+                            w_scale, RL_HEATMAP_DIVERGING);
   rl_heatmap_view_set_data (self->diff_view, diff->data, diff->rows, diff->cols,
-                            diff->max_abs, RL_HEATMAP_DIVERGING);
-  set_label_take (self->w_scale_value, g_strdup_printf ("%.3g", self->heat_w->max_abs));
-  set_label_take (self->diff_scale_value, g_strdup_printf ("%.3g", diff->max_abs));
+                            diff_scale, RL_HEATMAP_DIVERGING);
+  set_label_take (self->w_scale_value, g_strdup_printf ("%.3g", w_scale));
+  if (r >= L->k)
+    /* Translators: the colour scale of W − W_r when every singular value is kept */
+    set_label_take (self->diff_scale_value, g_strdup (_("W_r = W (all kept)")));
+  else
+    set_label_take (self->diff_scale_value, g_strdup_printf ("%.3g", diff_scale));
   /* Translators: a block of b×b weights averaged into one pixel */
   set_label_take (self->block_value, g_strdup_printf (_("%u × %u"), diff->block, diff->block));
   set_label_take (self->heat_help, g_strdup_printf (
@@ -425,6 +459,7 @@ rl_explorer_window_init (RlExplorerWindow *self)
     legend[i] = -1.0f + 2.0f * i / (G_N_ELEMENTS (legend) - 1);
   rl_heatmap_view_set_data (self->legend_view, legend, 1, G_N_ELEMENTS (legend), 1.0,
                             RL_HEATMAP_DIVERGING);
+  rl_heatmap_view_set_keep_aspect (self->legend_view, FALSE);
   rl_heatmap_view_set_natural_side (self->w_view, 256);
   rl_heatmap_view_set_natural_side (self->wr_view, 256);
   rl_heatmap_view_set_natural_side (self->diff_view, 256);

@@ -8,8 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
-
 #include "rl-heatmap-view.h"
 
 struct _RlHeatmapView
@@ -21,6 +19,7 @@ struct _RlHeatmapView
   double          scale;
   RlHeatmapStyle  style;
   int             natural_side;
+  gboolean        keep_aspect;
   cairo_surface_t *image;     /* rebuilt when data or theme change */
   gboolean        image_dark;
 };
@@ -150,11 +149,13 @@ rl_heatmap_view_snapshot (GtkWidget   *widget,
   if (self->image == NULL || self->image_dark != dark)
     build_image (self, dark);
 
-  aspect = CLAMP ((double) self->cols / self->rows, 0.25, 4.0);
+  aspect = self->keep_aspect ? CLAMP ((double) self->cols / self->rows, 0.25, 4.0)
+                             : width / height;
   w = MIN (width, height * aspect);
   h = w / aspect;
   /* whole pixels per cell when the cells are few (digits, strokes) */
-  if (self->cols <= 64 && w >= self->cols && aspect == (double) self->cols / self->rows)
+  if (self->keep_aspect && self->cols <= 64 && w >= self->cols &&
+      aspect == (double) self->cols / self->rows)
     {
       w = floor (w / self->cols) * self->cols;
       h = w / aspect;
@@ -192,6 +193,11 @@ rl_heatmap_view_measure (GtkWidget      *widget,
 {
   RlHeatmapView *self = RL_HEATMAP_VIEW (widget);
 
+  if (!self->keep_aspect && orientation == GTK_ORIENTATION_VERTICAL)
+    {
+      *minimum = *natural = 8;   /* a colour bar: as thin as it is asked */
+      return;
+    }
   *minimum = 28;
   *natural = self->natural_side;
 }
@@ -237,6 +243,7 @@ rl_heatmap_view_init (RlHeatmapView *self)
 {
   self->natural_side = 128;
   self->scale = 1.0;
+  self->keep_aspect = TRUE;
 }
 
 GtkWidget *
@@ -284,5 +291,15 @@ rl_heatmap_view_set_natural_side (RlHeatmapView *self,
   g_return_if_fail (RL_IS_HEATMAP_VIEW (self));
 
   self->natural_side = CLAMP (side, 28, 1024);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
+rl_heatmap_view_set_keep_aspect (RlHeatmapView *self,
+                                 gboolean       keep_aspect)
+{
+  g_return_if_fail (RL_IS_HEATMAP_VIEW (self));
+
+  self->keep_aspect = !!keep_aspect;
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }

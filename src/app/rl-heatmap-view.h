@@ -33,6 +33,11 @@ gboolean   rl_heatmap_view_has_data     (RlHeatmapView  *self);
 void       rl_heatmap_view_set_natural_side (RlHeatmapView *self,
                                              int            side);
 
+/* Whether the cells keep their aspect ratio (default TRUE); FALSE fills
+ * the allocation (colour bars). */
+void       rl_heatmap_view_set_keep_aspect  (RlHeatmapView *self,
+                                             gboolean       keep_aspect);
+
 /* The colour of value t in −1..1 (diverging) or 0..1 (grey) for a light
  * or dark theme. */
 void       rl_heatmap_color             (RlHeatmapStyle  style,

@@ -180,22 +180,21 @@ plan_set_mapping (const GValue       *value,
   return g_variant_new_string (rl_plan_mode_to_string ((RlPlanMode) g_value_get_uint (value)));
 }
 
-static gboolean
-window_close_request_cb (GtkWindow *window,
-                         GSettings *settings)
+/* On "destroy": both the close button (close-request, then destroy) and
+ * app.quit (gtk_window_destroy) end there. */
+static void
+window_destroy_cb (GtkWindow *window,
+                   GSettings *settings)
 {
   int width, height;
 
   gtk_window_get_default_size (window, &width, &height);
-  g_settings_delay (settings);
   if (width > 0 && height > 0 && !gtk_window_is_maximized (window))
     {
       g_settings_set_int (settings, "window-width", width);
       g_settings_set_int (settings, "window-height", height);
     }
   g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
-  g_settings_apply (settings);
-  return FALSE;
 }
 
 static void
@@ -247,7 +246,7 @@ rl_settings_attach_window (GSettings *settings,
     gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (window));
-  g_signal_connect_object (window, "close-request", G_CALLBACK (window_close_request_cb), settings, 0);
+  g_signal_connect_object (window, "destroy", G_CALLBACK (window_destroy_cb), settings, 0);
 
   folder = rl_settings_dup_data_folder (settings);
   rl_session_set_data_folder (session, folder);

@@ -233,6 +233,124 @@ export_csv_action (GtkWidget  *widget,
                    "ranklab-sweep.csv", filters, 1, export_csv_chosen);
 }
 
+/* ---------------------------------------------- plans and fine-tuning */
+
+static void
+finetune_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  RlWindow *self = RL_WINDOW (widget);
+
+  rl_session_finetune (self->session, (guint) gtk_adjustment_get_value (self->epochs_adjustment));
+}
+
+static void
+cancel_finetune_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  rl_session_cancel_finetune (RL_WINDOW (widget)->session);
+}
+
+static void
+save_finetuned_chosen (RlWindow      *self,
+                       const char    *path,
+                       GtkFileFilter *filter)
+{
+  static const char *exts[] = { ".safetensors", NULL };
+  g_autofree char *full = with_extension (path, filter, exts);
+
+  rl_session_save_finetuned (self->session, full);
+}
+
+static void
+save_finetuned_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  RlWindow *self = RL_WINDOW (widget);
+  GtkFileFilter *filters[1];
+
+  filters[0] = make_filter (_("RankLab models (*.safetensors)"), "safetensors", ".safetensors");
+  run_file_dialog (self, _("Save Fine-Tuned Model"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"),
+                   "model-finetuned.safetensors", filters, 1, save_finetuned_chosen);
+}
+
+static void
+find_budget_plan_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *param)
+{
+  rl_session_find_budget_plan (RL_WINDOW (widget)->session);
+}
+
+static void
+cancel_budget_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  rl_session_cancel_budget (RL_WINDOW (widget)->session);
+}
+
+/* --------------------------------------------------------- experiments */
+
+static GtkFileFilter *
+json_filter (void)
+{
+  GtkFileFilter *filter = make_filter (_("RankLab experiments (*.json)"), "json", ".json");
+
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  return filter;
+}
+
+static void
+open_experiment_chosen (RlWindow      *self,
+                        const char    *path,
+                        GtkFileFilter *filter)
+{
+  _rl_window_open_experiment (self, path);
+}
+
+static void
+open_experiment_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  GtkFileFilter *filters[1] = { json_filter () };
+
+  run_file_dialog (RL_WINDOW (widget), _("Open Experiment"), GTK_FILE_CHOOSER_ACTION_OPEN,
+                   _("_Open"), NULL, filters, 1, open_experiment_chosen);
+}
+
+static void
+save_experiment_chosen (RlWindow      *self,
+                        const char    *path,
+                        GtkFileFilter *filter)
+{
+  static const char *exts[] = { ".json", NULL };
+  g_autofree char *full = with_extension (path, filter, exts);
+  g_autoptr(GError) error = NULL;
+
+  if (!rl_session_save_experiment (self->session, full, &error))
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("Could not save the experiment to “%s”: %s"), full, error->message);
+      _rl_window_show_error (self, message);
+    }
+}
+
+static void
+save_experiment_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *param)
+{
+  GtkFileFilter *filters[1] = { json_filter () };
+
+  run_file_dialog (RL_WINDOW (widget), _("Save Experiment"), GTK_FILE_CHOOSER_ACTION_SAVE,
+                   _("_Save"), "experiment.json", filters, 1, save_experiment_chosen);
+}
+
 /* --------------------------------------------------------------- other */
 
 static void
@@ -288,6 +406,25 @@ _rl_window_update_actions (RlWindow *self)
   gtk_widget_action_set_enabled (widget, "win.save-as", has_model && !training);
   gtk_widget_action_set_enabled (widget, "win.export-chart", has_sweep);
   gtk_widget_action_set_enabled (widget, "win.export-csv", has_sweep);
+  {
+    gboolean finetuning = rl_session_get_finetuning (self->session);
+    gboolean budget_running = rl_session_get_budget_running (self->session);
+    const RlModel *finetuned = rl_session_get_finetuned (self->session, NULL, NULL, NULL, NULL);
+
+    gtk_widget_action_set_enabled (widget, "win.finetune",
+                                   !finetuning && !training &&
+                                   rl_session_get_current_plan (self->session) != NULL &&
+                                   rl_session_get_data_dir (self->session) != NULL);
+    gtk_widget_action_set_enabled (widget, "win.cancel-finetune", finetuning);
+    gtk_widget_action_set_enabled (widget, "win.save-finetuned", finetuned != NULL);
+    gtk_widget_action_set_enabled (widget, "win.find-budget-plan",
+                                   has_model && !budget_running &&
+                                   rl_session_get_has_svd (self->session) &&
+                                   rl_session_get_plan (self->session) == NULL);
+    gtk_widget_action_set_enabled (widget, "win.cancel-budget", budget_running);
+    gtk_widget_action_set_enabled (widget, "win.open-experiment", !training);
+    gtk_widget_action_set_enabled (widget, "win.save-experiment", has_model && !training);
+  }
 }
 
 void
@@ -302,5 +439,12 @@ _rl_window_class_actions_init (RlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-chart", NULL, export_chart_action);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_action);
   gtk_widget_class_install_action (widget_class, "win.clear-canvas", NULL, clear_canvas_action);
+  gtk_widget_class_install_action (widget_class, "win.finetune", NULL, finetune_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-finetune", NULL, cancel_finetune_action);
+  gtk_widget_class_install_action (widget_class, "win.save-finetuned", NULL, save_finetuned_action);
+  gtk_widget_class_install_action (widget_class, "win.find-budget-plan", NULL, find_budget_plan_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-budget", NULL, cancel_budget_action);
+  gtk_widget_class_install_action (widget_class, "win.open-experiment", NULL, open_experiment_action);
+  gtk_widget_class_install_action (widget_class, "win.save-experiment", NULL, save_experiment_action);
   gtk_widget_class_install_action (widget_class, "win.explorer", NULL, explorer_action);
 }

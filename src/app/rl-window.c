@@ -92,6 +92,24 @@ format_duration (double seconds)
   return g_strdup_printf ("%u:%02u", s / 60, s % 60);
 }
 
+char *
+_rl_window_format_accuracy (double accuracy)
+{
+  return format_accuracy (accuracy);
+}
+
+char *
+_rl_window_format_count (guint64 value)
+{
+  return format_count (value);
+}
+
+char *
+_rl_window_format_duration (double seconds)
+{
+  return format_duration (seconds);
+}
+
 /* ------------------------------------------------------------- readouts */
 
 static void
@@ -233,6 +251,7 @@ update_charts (RlWindow *self)
   else
     rl_chart_view_set_reference (self->params_chart, NULL, NULL, NULL, 0);
 
+  _rl_window_update_pareto (self);
   _rl_window_update_actions (self);
 }
 
@@ -244,6 +263,12 @@ update_markers (RlWindow *self)
   rl_chart_view_set_marker (self->accuracy_chart, rank);
   rl_chart_view_set_marker (self->latency_chart, rank);
   rl_chart_view_set_marker (self->params_chart, rank);
+  /* Pareto: the current plan's size, for whatever plan is shown. */
+  {
+    const RlFigures *cur = rl_session_get_current (self->session);
+
+    rl_chart_view_set_marker (self->pareto_chart, cur->valid ? (double) cur->params : NAN);
+  }
 }
 
 /* ------------------------------------------------------ session signals */
@@ -291,7 +316,9 @@ session_results_cb (RlWindow  *self,
                     RlSession *session)
 {
   update_figures (self);
+  update_markers (self);
   _rl_window_update_prediction (self);
+  _rl_window_update_actions (self);
 }
 
 static void
@@ -416,6 +443,8 @@ rl_window_dispose (GObject *object)
     }
   if (self->file_dialog != NULL)
     gtk_native_dialog_destroy (self->file_dialog);
+  if (self->experiment_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (g_steal_pointer (&self->experiment_dialog)));
   g_clear_object (&self->file_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), RL_TYPE_WINDOW);
   g_clear_object (&self->session);
@@ -481,6 +510,7 @@ rl_window_class_init (RlWindowClass *klass)
 #undef CHILD
 
   gtk_widget_class_bind_template_callback (widget_class, info_bar_response_cb);
+  _rl_window_class_plans_init (widget_class);
 
   _rl_window_class_actions_init (klass);
 }
@@ -532,6 +562,8 @@ rl_window_init (RlWindow *self)
                            G_CALLBACK (update_charts), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->canvas, "changed",
                            G_CALLBACK (canvas_changed_cb), self, G_CONNECT_SWAPPED);
+
+  _rl_window_plans_init (self);
 
   update_charts (self);
   update_markers (self);
