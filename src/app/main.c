@@ -8,6 +8,7 @@
 #include "rl-core.h"
 #include "rl-application.h"
 #include "rl-settings.h"
+#include "rl-watchdog.h"
 
 /* $RANKLAB_LOCALEDIR, else the build tree's po/ (where i18n.gettext lays
  * out <lang>/LC_MESSAGES/ranklab.mo) when running uninstalled, else the
@@ -44,5 +45,6 @@ main (int   argc,
 
   g_set_application_name (_("RankLab"));
   app = rl_application_new ();
+  rl_watchdog_start ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

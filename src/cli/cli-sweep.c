@@ -42,7 +42,7 @@ cli_sweep (int    argc,
            char **argv)
 {
   g_autofree char *data = NULL, *model_path = NULL, *ranks_text = NULL, *plan_name = NULL, *csv_path = NULL;
-  gint repeats = 5, threads = 0;
+  gint repeats = 5, threads = 0, limit = 0;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- accuracy, latency and size at each rank");
   g_autoptr(RlDataset) test = NULL;
@@ -59,6 +59,7 @@ cli_sweep (int    argc,
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeats, "Timed runs per rank, median reported (5)", "N" },
     { "csv", 'c', 0, G_OPTION_ARG_FILENAME, &csv_path, "Write the table as CSV", "FILE" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "limit", 'l', 0, G_OPTION_ARG_INT, &limit, "Use the first N test images only (quick checks; figures then differ from the full set)", "N" },
     { NULL }
   };
 
@@ -93,6 +94,16 @@ cli_sweep (int    argc,
   if (model == NULL)
     return cli_fail_error ("sweep", error);
   test = cli_load_split (data, RL_SPLIT_TEST, &error);
+  if (test != NULL && limit != 0)
+    {
+      RlDataset *part;
+
+      if (!cli_check_range ("--limit", limit, 1, test->n, &error))
+        return cli_fail_error ("sweep", error);
+      part = rl_dataset_slice (test, 0, (guint) limit);
+      rl_dataset_free (test);
+      test = part;
+    }
   if (test == NULL)
     return cli_fail_error ("sweep", error);
   if (rl_model_is_factored (model))

@@ -92,11 +92,30 @@ def wait_readout(app, caption, pred, timeout=30):
     raise RuntimeError(f"readout {caption!r} stayed at {last!r}")
 
 
-def extents(acc):
-    """Screen rectangle of a control, in X pixels."""
+def window_origin(pid):
+    """Top-left corner of the app's toplevel on the X screen (0,0 without a
+    window manager)."""
+    try:
+        ids = subprocess.run(["xdotool", "search", "--pid", str(pid)], capture_output=True,
+                             text=True).stdout.split()
+        for wid in ids:
+            out = subprocess.run(["xdotool", "getwindowgeometry", "--shell", wid], capture_output=True,
+                                 text=True).stdout
+            geo = dict(l.split("=", 1) for l in out.split() if "=" in l)
+            if int(geo.get("WIDTH", 0)) > 100:
+                return int(geo["X"]), int(geo["Y"])
+    except Exception:
+        pass
+    return 0, 0
+
+
+def extents(acc, pid=None):
+    """Screen rectangle of a control, in X pixels. GTK 4.8 on X11 knows only
+    window-relative positions (asking for screen ones logs a warning)."""
     comp = acc.queryComponent()
-    e = comp.getExtents(pyatspi.DESKTOP_COORDS)
-    return e.x, e.y, e.width, e.height
+    e = comp.getExtents(pyatspi.WINDOW_COORDS)
+    ox, oy = window_origin(pid) if pid else (0, 0)
+    return e.x + ox, e.y + oy, e.width, e.height
 
 
 def xdo(*args):

@@ -125,6 +125,14 @@ try:
     # Per-layer: four spin buttons.
     per_layer = d.wait_named(app, "Per-layer", timeout=10, role="push button")
     per_layer.queryAction().doAction(0)
+    # The per-layer ranks start from the plan shown before (to tweak it).
+    spin1 = d.wait_named(app, "Rank of layer 1", timeout=10, role="spin button")
+    end = time.time() + 20
+    while time.time() < end and spin1.queryValue().currentValue != cli_energy80[0]:
+        time.sleep(0.2)
+    seeded = spin1.queryValue().currentValue
+    check(seeded == cli_energy80[0],
+          f"Rank of layer 1 starts at the energy plan's rank {cli_energy80[0]} ({seeded})")
     wanted = [40, 20, 10, 5]
     for i, r in enumerate(wanted):
         spin = d.wait_named(app, f"Rank of layer {i + 1}", timeout=10, role="spin button")

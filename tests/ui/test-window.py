@@ -59,7 +59,7 @@ try:
     d.wait_readout(app, "Accuracy", lambda s: "%" in s, timeout=120)
     d.screenshot(os.path.join(OUTDIR, "ui-start.png"))
 
-    x, y, w, h = d.extents(canvas)
+    x, y, w, h = d.extents(canvas, app_proc.pid)
     check(w >= 200 and h >= 200, f"the digit canvas is about 280×280 on screen ({w}×{h})")
 
     d.stroke([(x + 0.52 * w, y + 0.18 * h), (x + 0.50 * w, y + 0.82 * h)])
