@@ -123,6 +123,11 @@ rl_session_apply_experiment (RlSession          *self,
 
   g_object_freeze_notify (G_OBJECT (self));
   rl_session_set_plan_mode (self, rl_experiment_plan_mode (exp));
+  /* Switching to per-layer seeds the ranks from the plan shown: switch
+   * first, then set the experiment's ranks. (A budget plan's resolved
+   * ranks go in before the switch, which would otherwise start a search.) */
+  if (exp->kind == RL_EXPERIMENT_PER_LAYER)
+    rl_session_set_plan_kind (self, exp->kind);
   switch (exp->kind)
     {
     case RL_EXPERIMENT_UNIFORM:

@@ -104,7 +104,7 @@ _rl_session_emit_error (RlSession  *self,
     message = g_strdup_printf ("%s: %s", context, error->message);
   else
     message = g_strdup (context);
-  g_warning ("%s", message);
+  g_message ("%s", message);   /* shown in the window; not a program fault */
   g_signal_emit (self, _rl_session_signals[SIGNAL_ERROR], 0, message);
 }
 

@@ -50,6 +50,9 @@ except ImportError as e:
     print(f"FAIL cannot import pyatspi ({e})"); sys.exit(1)
 
 failures = []
+def phase(name):
+    print(f"# {time.monotonic():.3f} {name}", flush=True)
+
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what, flush=True)
     if not cond:
@@ -71,16 +74,19 @@ try:
     # 1. Slider storm across the whole range while drawing.
     rng = random.Random(1)
     storm_start = time.monotonic()
+    phase("storm: slider + drawing")
     d.xdo("mousemove", int(x + 0.2 * w), int(y + 0.2 * h))
     d.xdo("mousedown", 1)
     for i in range(120):
         value.currentValue = rng.choice([1, top, rng.randint(1, top)])
         d.xdo("mousemove", int(x + w * (0.2 + 0.6 * ((i * 7) % 13) / 13)), int(y + h * (0.2 + 0.6 * (i % 11) / 11)))
     d.xdo("mouseup", 1)
+    phase("storm: sweep the slider")
     for r in range(1, top + 1, max(1, top // 60)):
         value.currentValue = r
     value.currentValue = FINAL
     storm_end = time.monotonic()
+    phase("storm over")
     params = d.wait_readout(app, "Parameters", lambda s: s.replace(".", ",").strip() == f"{paper_params(FINAL):,}", 30)
     check(params.replace(".", ",").strip() == f"{paper_params(FINAL):,}",
           f"after the storm, Parameters is rank {FINAL}'s ({params})")
@@ -96,6 +102,7 @@ try:
     # 2. Training cancelled half-way, then started and cancelled again.
     d.xdo("mousemove", int(x + w / 2), int(y + h / 2))
     for attempt in (1, 2):
+        phase(f"training #{attempt}")
         d.xdo("key", "ctrl+t")
         cancel = d.wait_named(app, "Cancel", timeout=20, role="push button")
         d.wait_readout(app, "Time left", lambda s: s.strip() not in ("", "–"), 60)
@@ -108,6 +115,7 @@ try:
               f"cancelled training #{attempt}: the model and rank are as before ({after})")
 
     # 3. A corrupt model handed to the running window.
+    phase("corrupt model")
     subprocess.run([APP, bad], env=env, timeout=30, stdout=log, stderr=log)
     time.sleep(2.0)
     msg = None
