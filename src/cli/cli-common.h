@@ -44,6 +44,24 @@ gboolean cli_check_range (const char *opt, gint64 value, gint64 min, gint64 max,
 /* The SVD of a dense model, from the user cache or computed and cached. */
 RlSvd   *cli_get_svd    (const RlModel *model, gboolean quiet, GError **error);
 
+/* rl_train or rl_train_finetune, run by cli_run_training. */
+typedef gboolean (*CliTrainFunc) (RlModel             *model,
+                                  const RlDataset     *train,
+                                  const RlTrainConfig *config,
+                                  GCancellable        *cancellable,
+                                  RlTrainProgressFunc  progress,
+                                  gpointer             user_data,
+                                  GError             **error);
+
+/* Runs func in a worker thread with progress on stderr ("<label> 2/5 …");
+ * Ctrl+C cancels (G_IO_ERROR_CANCELLED). */
+gboolean cli_run_training (CliTrainFunc          func,
+                           const char           *label,
+                           RlModel              *model,
+                           const RlDataset      *train,
+                           const RlTrainConfig  *config,
+                           GError              **error);
+
 /* "1467726" → "1,467,726" (newly allocated). */
 char    *cli_group_thousands (guint64 value);
 

@@ -3,75 +3,10 @@
  * back. Also the fine-tuning job shared with `run`. */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "cli-common.h"
-
-typedef struct
-{
-  RlModel       *model;
-  const RlDataset *train;
-  RlTrainConfig  config;
-  GCancellable  *cancellable;
-  GError        *error;
-  gboolean       ok;
-  gboolean       tty;
-  guint          last_epoch;
-  GMainLoop     *loop;
-} FinetuneJob;
-
-static void
-on_progress (const RlTrainProgress *p,
-             gpointer               user_data)
-{
-  FinetuneJob *job = user_data;
-  gboolean epoch_done = (p->step == p->steps);
-
-  if (job->tty)
-    {
-      guint width = 30, filled = p->steps ? (guint) ((double) p->step / p->steps * width) : 0;
-      char bar[64];
-
-      for (guint i = 0; i < width; i++)
-        bar[i] = i < filled ? '#' : '-';
-      bar[width] = '\0';
-      fprintf (stderr, "\rfine-tune epoch %u/%u [%s] step %u/%u  loss %.4f  acc %.4f  ETA %.0fs   ",
-               p->epoch, p->epochs, bar, p->step, p->steps, p->loss, p->accuracy, p->eta_s);
-      if (epoch_done)
-        fputc ('\n', stderr);
-      fflush (stderr);
-    }
-  else if (epoch_done && p->epoch != job->last_epoch)
-    fprintf (stderr, "fine-tune epoch %u/%u  loss %.4f  train acc %.4f  elapsed %.0fs  ETA %.0fs\n",
-             p->epoch, p->epochs, p->loss, p->accuracy, p->elapsed_s, p->eta_s);
-  if (epoch_done)
-    job->last_epoch = p->epoch;
-}
-
-static gpointer
-finetune_thread (gpointer data)
-{
-  FinetuneJob *job = data;
-
-  job->ok = rl_train_finetune (job->model, job->train, &job->config, job->cancellable,
-                      on_progress, job, &job->error);
-  g_main_loop_quit (job->loop);
-  return NULL;
-}
-
-static gboolean
-on_sigint (gpointer data)
-{
-  FinetuneJob *job = data;
-
-  fprintf (stderr, "\nCancelling…\n");
-  g_cancellable_cancel (job->cancellable);
-  return G_SOURCE_CONTINUE;
-}
 
 gboolean
 cli_finetune_model (RlModel          *model,
@@ -81,38 +16,18 @@ cli_finetune_model (RlModel          *model,
                     guint64           seed,
                     GError          **error)
 {
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  FinetuneJob job = { 0 };
-  GThread *thread;
-  guint sig;
+  RlTrainConfig config;
 
-  rl_train_config_init_finetune (&job.config);
-  job.config.epochs = epochs;
-  job.config.learning_rate = learning_rate;
-  job.config.seed = seed;
-  job.model = model;
-  job.train = train;
-  job.cancellable = cancellable;
-  job.loop = loop;
-  job.tty = isatty (STDERR_FILENO);
+  rl_train_config_init_finetune (&config);
+  config.epochs = epochs;
+  config.learning_rate = learning_rate;
+  config.seed = seed;
 
   fprintf (stderr, "Fine-tuning: %u epoch%s on %u images, batch %u, AdamW peak lr %g with cosine decay, seed %"
-           G_GUINT64_FORMAT "\n", epochs, epochs == 1 ? "" : "s", train->n, job.config.batch_size,
+           G_GUINT64_FORMAT "\n", epochs, epochs == 1 ? "" : "s", train->n, config.batch_size,
            learning_rate, seed);
 
-  sig = g_unix_signal_add (SIGINT, on_sigint, &job);
-  thread = g_thread_new ("finetune", finetune_thread, &job);
-  g_main_loop_run (loop);
-  g_thread_join (thread);
-  g_source_remove (sig);
-
-  if (!job.ok)
-    {
-      g_propagate_error (error, job.error);
-      return FALSE;
-    }
-  return TRUE;
+  return cli_run_training (rl_train_finetune, "fine-tune epoch", model, train, &config, error);
 }
 
 static void
