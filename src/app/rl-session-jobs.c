@@ -481,6 +481,7 @@ typedef struct
   guint            rank;
   RlPlanMode       mode;
   gboolean         need_original;
+  gboolean         with_latency;
 } EvalData;
 
 static void
@@ -496,6 +497,7 @@ eval_data_free (gpointer data)
 static void
 measure (const RlModel   *model,
          const RlDataset *test,
+         gboolean         with_latency,
          RlWorkspace     *ws,
          RlFigures       *fig)
 {
@@ -514,6 +516,8 @@ measure (const RlModel   *model,
 
   rl_eval_accuracy (model, test, ws, &acc);
   fig->accuracy = acc.accuracy;
+  if (!with_latency)
+    return;
   rl_eval_latency (model, test, LATENCY_WARMUP, LATENCY_REPEATS, ws, &lat);
   fig->latency_s = lat.median_s;
 }
@@ -543,11 +547,11 @@ eval_thread (GTask        *task,
 
   if (ed->need_original)
     {
-      measure (ed->box->dense, ed->test, ws, &res->original);
+      measure (ed->box->dense, ed->test, TRUE, ws, &res->original);
       res->original.rank = 0;
       res->has_original = TRUE;
     }
-  measure (res->compressed, ed->test, ws, &res->current);
+  measure (res->compressed, ed->test, ed->with_latency, ws, &res->current);
   res->current.rank = ed->rank;
 
   g_task_return_pointer (task, g_steal_pointer (&res), (GDestroyNotify) _rl_eval_result_free);
@@ -561,6 +565,7 @@ _rl_session_evaluate_async (RlSession           *self,
                             guint                rank,
                             RlPlanMode           mode,
                             gboolean             need_original,
+                            gboolean             with_latency,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
@@ -573,6 +578,7 @@ _rl_session_evaluate_async (RlSession           *self,
   ed->rank = rank;
   ed->mode = mode;
   ed->need_original = need_original;
+  ed->with_latency = with_latency;
   g_task_set_source_tag (task, _rl_session_evaluate_async);
   g_task_set_task_data (task, ed, eval_data_free);
   g_task_run_in_thread (task, eval_thread);

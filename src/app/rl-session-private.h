@@ -190,6 +190,7 @@ void        _rl_session_evaluate_async    (RlSession           *self,
                                            guint                rank,
                                            RlPlanMode           mode,
                                            gboolean             need_original,
+                                           gboolean             with_latency,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
 RlEvalResult *_rl_session_evaluate_finish (RlSession           *self,
