@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 #define RL_MODEL_MAX_LAYERS  16u
-#define RL_MODEL_MAX_WIDTH   16384u   /* documented ceiling on any layer size */
+#define RL_MODEL_MAX_WIDTH   4096u    /* documented ceiling on any layer size (README "Limits"):
+                                          * the SVD of a 4096-wide layer needs a 128 MB Gram matrix */
 
 typedef enum
 {

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 #define RL_DIGIT_SIDE   28u
 #define RL_DIGIT_PIXELS 784u
-#define RL_IMAGE_MAX_SIDE 8192u   /* documented ceiling for imported images */
+#define RL_IMAGE_MAX_SIDE 4096u   /* documented ceiling for imported images (README "Limits") */
 
 /* ink: width×height values in 0..1 where 1 = full ink, rows stride floats
  * apart. Fills out[784]. Returns FALSE with RL_ERROR_EMPTY when there is no
