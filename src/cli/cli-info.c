@@ -8,30 +8,6 @@
 
 static const guint energy_ranks[] = { 10, 25, 50, 100 };
 
-/* W = A·B of a factored layer, or a copy of W (row-major in×out). */
-static float *
-layer_dense_weights (const RlLayer *l)
-{
-  float *w = g_new0 (float, (gsize) l->in * l->out);
-
-  if (l->rank == 0)
-    {
-      memcpy (w, l->w, (gsize) l->in * l->out * sizeof (float));
-      return w;
-    }
-  for (guint i = 0; i < l->in; i++)
-    for (guint k = 0; k < l->rank; k++)
-      {
-        float aik = l->a[(gsize) i * l->rank + k];
-        const float *brow = l->b + (gsize) k * l->out;
-        float *wrow = w + (gsize) i * l->out;
-
-        for (guint j = 0; j < l->out; j++)
-          wrow[j] += aik * brow[j];
-      }
-  return w;
-}
-
 int
 cli_info (int    argc,
           char **argv)
@@ -42,6 +18,7 @@ cli_info (int    argc,
   g_autoptr(RlModel) model = NULL;
   g_autofree char *params = NULL;
   g_autoptr(GList) keys = NULL;
+  g_autoptr(RlModel) dense = NULL;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "MODEL" },
     { NULL }
@@ -57,6 +34,7 @@ cli_info (int    argc,
   if (model == NULL)
     return cli_fail_error ("info", error);
 
+  dense = rl_model_densify (model);
   params = cli_group_thousands (rl_model_param_count (model));
   printf ("Model %s\n", model_path);
   printf ("  parameters %s, multiply-adds per image %" G_GUINT64_FORMAT ", memory %.3f MB (float32)\n",
@@ -74,7 +52,7 @@ cli_info (int    argc,
   for (guint i = 0; i < model->n_layers; i++)
     {
       const RlLayer *l = &model->layers[i];
-      g_autofree float *w = layer_dense_weights (l);
+      const float *w = dense->layers[i].w;
       g_autofree char *shape = g_strdup_printf ("%ux%u", l->in, l->out);
       g_autofree char *stored = l->rank ? g_strdup_printf ("rank %u", l->rank) : g_strdup ("dense");
       RlLayerSvd svd = { 0 };

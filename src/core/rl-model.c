@@ -184,6 +184,46 @@ rl_model_init_weights (RlModel *model,
     }
 }
 
+RlModel *
+rl_model_densify (const RlModel *model)
+{
+  RlModel *dense;
+  g_autoptr(GString) ranks = g_string_new (NULL);
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  dense = rl_model_copy (model);
+  for (guint i = 0; i < dense->n_layers; i++)
+    {
+      RlLayer *l = &dense->layers[i];
+
+      g_string_append_printf (ranks, "%s%u", i ? "," : "", l->rank);
+      if (l->rank == 0)
+        continue;
+
+      l->w = g_new0 (float, (gsize) l->in * l->out);
+      for (guint r = 0; r < l->in; r++)
+        {
+          float *wrow = l->w + (gsize) r * l->out;
+
+          for (guint k = 0; k < l->rank; k++)
+            {
+              float ark = l->a[(gsize) r * l->rank + k];
+              const float *brow = l->b + (gsize) k * l->out;
+
+              for (guint j = 0; j < l->out; j++)
+                wrow[j] += ark * brow[j];
+            }
+        }
+      g_clear_pointer (&l->a, g_free);
+      g_clear_pointer (&l->b, g_free);
+      l->rank = 0;
+    }
+  if (rl_model_is_factored (model))
+    rl_model_set_meta (dense, "densified_from", ranks->str);
+  return dense;
+}
+
 guint
 rl_model_input_size (const RlModel *model)
 {

@@ -78,6 +78,11 @@ guint64    rl_model_param_count   (const RlModel *model);
 guint64    rl_model_macs          (const RlModel *model);   /* per image */
 double     rl_model_memory_mb     (const RlModel *model);   /* float32, 1 MB = 2^20 B */
 
+/* A dense copy: every factored layer becomes W = A·B (same outputs, up to
+ * float rounding); dense layers are copied. Meta is kept, plus "densified_from"
+ * = the factored ranks ("25,25,25,10"). */
+RlModel   *rl_model_densify       (const RlModel *model);
+
 /* Returns FALSE and names the layer and index of the first NaN/Inf. */
 gboolean   rl_model_check_finite  (const RlModel *model,
                                    GError       **error);
