@@ -37,7 +37,8 @@ fi
 
 if [[ ! -f $build/build.ninja ]]; then
   meson setup "$build" --buildtype=release ${RANKLAB_MNIST_DIR:+-Dmnist_dir="$(realpath "$RANKLAB_MNIST_DIR")"}
-elif [[ -n ${RANKLAB_MNIST_DIR:-} ]]; then
+elif [[ -n ${RANKLAB_MNIST_DIR:-} ]] &&
+     ! grep -qF "\"$(realpath "$RANKLAB_MNIST_DIR")\"" "$build/meson-info/intro-buildoptions.json" 2>/dev/null; then
   meson configure "$build" -Dmnist_dir="$(realpath "$RANKLAB_MNIST_DIR")" >/dev/null
 fi
 ninja -C "$build"
@@ -72,7 +73,7 @@ fi
 
 # Data: a user's copy, or the mirrors.
 data_dir=${XDG_DATA_HOME:-$HOME/.local/share}/ranklab/mnist
-data/fetch-mnist.sh --dest "$data_dir" ${RANKLAB_MNIST_DIR:+--from "$RANKLAB_MNIST_DIR"}
+data/fetch-mnist.sh --dest "$data_dir" ${RANKLAB_MNIST_DIR:+--from "$RANKLAB_MNIST_DIR"} >/dev/null
 export RANKLAB_MNIST_DIR=$data_dir
 
 if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]] && [[ -x $build/src/app/ranklab ]]; then

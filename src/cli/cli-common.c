@@ -56,7 +56,11 @@ cli_load_split (const char  *data_dir,
 
   if (dir == NULL)
     {
-      if (data_dir != NULL)
+      if (data_dir != NULL && g_file_test (data_dir, G_FILE_TEST_EXISTS) &&
+          !g_file_test (data_dir, G_FILE_TEST_IS_DIR))
+        g_set_error (error, RL_ERROR, RL_ERROR_IO,
+                     "--data: '%s' is a file, not a folder holding the MNIST files", data_dir);
+      else if (data_dir != NULL)
         g_set_error (error, RL_ERROR, RL_ERROR_IO,
                      "no MNIST test files in '%s' (expected t10k-images-idx3-ubyte[.gz]); "
                      "run data/fetch-mnist.sh --dest '%s'", data_dir, data_dir);
@@ -164,6 +168,36 @@ cli_get_svd (const RlModel  *model,
     fprintf (stderr, "\rSVD of %u layers: %.2f s%s\n", svd->n_layers, rl_now () - t0,
              from_cache ? " (from cache)" : "");
   return svd;
+}
+
+gboolean
+cli_check_writable (const char  *opt,
+                    const char  *path,
+                    GError     **error)
+{
+  g_autofree char *dir = NULL;
+
+  if (path == NULL)
+    return TRUE;
+  dir = g_path_get_dirname (path);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_INVALID, "%s: '%s' is a folder, not a file name", opt, path);
+      return FALSE;
+    }
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s: cannot write '%s': the folder '%s' does not exist",
+                   opt, path, dir);
+      return FALSE;
+    }
+  if (access (dir, W_OK) != 0)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s: cannot write '%s': the folder '%s' is not writable",
+                   opt, path, dir);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char *

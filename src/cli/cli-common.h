@@ -25,6 +25,10 @@ char      *cli_plan_ranks_text (const RlPlan *plan);
 gboolean   cli_finetune_model  (RlModel *model, const RlDataset *train, guint epochs,
                                 double learning_rate, guint64 seed, GError **error);
 
+/* The value of an integer option the user did not give (so that 0 and -1
+ * given explicitly are checked like any other value). */
+#define CLI_UNSET G_MININT
+
 /* Prints "ranklab-cli: <message>" to stderr; returns the exit status 1. */
 int  cli_fail       (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 int  cli_fail_error (const char *context, const GError *error);
@@ -61,6 +65,10 @@ gboolean cli_run_training (CliTrainFunc          func,
                            const RlDataset      *train,
                            const RlTrainConfig  *config,
                            GError              **error);
+
+/* Fails early (before hours of work) when path's folder is missing or not
+ * writable; path may be NULL (nothing to check). */
+gboolean cli_check_writable (const char *opt, const char *path, GError **error);
 
 /* "1467726" → "1,467,726" (newly allocated). */
 char    *cli_group_thousands (guint64 value);

@@ -46,8 +46,8 @@ cli_finetune (int    argc,
 {
   g_autofree char *data = NULL, *model_path = NULL, *out = NULL, *plan_path = NULL, *mode_name = NULL;
   g_autofree char *ranks_text = NULL, *hash = NULL;
-  gint rank = -1, epochs = -1, threads = 0;
-  gint64 seed = -1;
+  gint rank = CLI_UNSET, epochs = CLI_UNSET, threads = CLI_UNSET;
+  gint64 seed = CLI_UNSET;
   double lr = RL_FINETUNE_LEARNING_RATE;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- compress a model, then fine-tune the factors");
@@ -79,23 +79,25 @@ cli_finetune (int    argc,
 
   if (argc > 1)
     return cli_fail ("finetune: unexpected argument '%s'", argv[1]);
+  if (!cli_check_writable ("--out", out, &error))
+    return cli_fail_error ("finetune", error);
   if (model_path == NULL || out == NULL)
     return cli_fail ("finetune: --model MODEL and --out MODEL2 are required");
-  if ((rank != -1) == (plan_path != NULL))
+  if ((rank != CLI_UNSET) == (plan_path != NULL))
     return cli_fail ("finetune: give exactly one of --rank R or --plan FILE.json");
-  if (rank != -1 && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
+  if (rank != CLI_UNSET && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
     return cli_fail_error ("finetune", error);
   if (mode_name != NULL && plan_path != NULL)
     return cli_fail ("finetune: --plan-mode goes with --rank; the experiment file sets its own mode");
   if (mode_name != NULL && !rl_plan_mode_from_string (mode_name, &mode))
     return cli_fail ("finetune: unknown plan mode '%s' (use paper or auto)", mode_name);
-  if (epochs != -1 && !cli_check_range ("--epochs", epochs, 1, RL_EXPERIMENT_MAX_EPOCHS, &error))
+  if (epochs != CLI_UNSET && !cli_check_range ("--epochs", epochs, 1, RL_EXPERIMENT_MAX_EPOCHS, &error))
     return cli_fail_error ("finetune", error);
   if (!(isfinite (lr) && lr > 0 && lr <= 1))
     return cli_fail ("finetune: --lr must be in (0, 1], not %g", lr);
-  if (seed < -1)
+  if (seed != CLI_UNSET && seed < 0)
     return cli_fail ("finetune: --seed must not be negative");
-  if (threads != 0)
+  if (threads != CLI_UNSET)
     {
       if (!cli_check_range ("--threads", threads, 1, 256, &error))
         return cli_fail_error ("finetune", error);
@@ -107,14 +109,14 @@ cli_finetune (int    argc,
       exp = rl_experiment_load (plan_path, &error);
       if (exp == NULL)
         return cli_fail_error ("finetune", error);
-      if (epochs == -1 && exp->finetune_epochs > 0)
+      if (epochs == CLI_UNSET && exp->finetune_epochs > 0)
         epochs = (gint) exp->finetune_epochs;
-      if (seed == -1)
+      if (seed == CLI_UNSET)
         seed = (gint64) exp->seed;
     }
-  if (epochs == -1)
+  if (epochs == CLI_UNSET)
     epochs = 1;
-  if (seed == -1)
+  if (seed == CLI_UNSET)
     seed = 42;
 
   dense = rl_model_load (model_path, &error);

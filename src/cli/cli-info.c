@@ -16,7 +16,7 @@ cli_info (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- layers, shapes, parameters and singular values");
   g_autoptr(RlModel) model = NULL;
-  g_autofree char *params = NULL;
+  g_autofree char *params = NULL, *macs = NULL;
   g_autoptr(GList) keys = NULL;
   g_autoptr(RlModel) dense = NULL;
   GOptionEntry entries[] = {
@@ -37,8 +37,9 @@ cli_info (int    argc,
   dense = rl_model_densify (model);
   params = cli_group_thousands (rl_model_param_count (model));
   printf ("Model %s\n", model_path);
-  printf ("  parameters %s, multiply-adds per image %" G_GUINT64_FORMAT ", memory %.3f MB (float32)\n",
-          params, rl_model_macs (model), rl_model_memory_mb (model));
+  macs = cli_group_thousands (rl_model_macs (model));
+  printf ("  parameters %s, multiply-adds per image %s, memory %.3f MB (float32)\n",
+          params, macs, rl_model_memory_mb (model));
 
   keys = g_list_sort (g_hash_table_get_keys (model->meta), (GCompareFunc) g_strcmp0);
   for (GList *k = keys; k != NULL; k = k->next)

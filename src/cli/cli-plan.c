@@ -119,7 +119,7 @@ cli_plan (int    argc,
 {
   g_autofree char *data = NULL, *model_path = NULL, *energy_text = NULL, *budget_text = NULL;
   g_autofree char *out = NULL, *mode_name = NULL;
-  gint val_count = 10000, threads = 0;
+  gint val_count = 10000, threads = CLI_UNSET;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- per-layer ranks from an energy threshold or a parameter budget");
   g_autoptr(RlModel) model = NULL;
@@ -146,6 +146,8 @@ cli_plan (int    argc,
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!cli_parse (ctx, &argc, &argv))
     return 2;
+  if (!cli_check_writable ("--out", out, &error))
+    return cli_fail_error ("plan", error);
 
   if (argc > 1)
     return cli_fail ("plan: unexpected argument '%s'", argv[1]);
@@ -161,7 +163,7 @@ cli_plan (int    argc,
     return cli_fail ("plan: --budget: '%s' is not a parameter count", budget_text);
   if (!cli_check_range ("--val-count", val_count, 100, 10000, &error))
     return cli_fail_error ("plan", error);
-  if (threads != 0)
+  if (threads != CLI_UNSET)
     {
       if (!cli_check_range ("--threads", threads, 1, 256, &error))
         return cli_fail_error ("plan", error);

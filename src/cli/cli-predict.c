@@ -10,7 +10,7 @@ cli_predict (int    argc,
              char **argv)
 {
   g_autofree char *model_path = NULL, *plan_name = NULL;
-  gint rank = 0;
+  gint rank = CLI_UNSET;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE - classify a digit image (PNG, PGM, any size, either polarity)");
   g_autoptr(RlModel) model = NULL;
@@ -35,7 +35,7 @@ cli_predict (int    argc,
     return cli_fail ("predict: give exactly one IMAGE file");
   if (plan_name != NULL && !rl_plan_mode_from_string (plan_name, &mode))
     return cli_fail ("predict: unknown plan '%s' (use paper or auto)", plan_name);
-  if (rank != 0 && !cli_check_range ("--rank", rank, 1, 100000, &error))
+  if (rank != CLI_UNSET && !cli_check_range ("--rank", rank, 1, 100000, &error))
     return cli_fail_error ("predict", error);
 
   model = rl_model_load (model_path, &error);

@@ -92,7 +92,7 @@ cli_run (int    argc,
 {
   g_autofree char *data = NULL, *csv_path = NULL, *model_path = NULL, *ranks_text = NULL;
   g_autofree char *label = NULL;
-  gint repeats = 5, threads = 0;
+  gint repeats = 5, threads = CLI_UNSET;
   gboolean no_save = FALSE;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("EXPERIMENT.json - carry out an experiment file");
@@ -117,13 +117,15 @@ cli_run (int    argc,
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!cli_parse (ctx, &argc, &argv))
     return 2;
+  if (!cli_check_writable ("--csv", csv_path, &error))
+    return cli_fail_error ("run", error);
 
   if (argc != 2)
     return cli_fail ("run: give exactly one EXPERIMENT.json");
   exp_path = argv[1];
   if (!cli_check_range ("--repeat", repeats, 1, 1000, &error))
     return cli_fail_error ("run", error);
-  if (threads != 0)
+  if (threads != CLI_UNSET)
     {
       if (!cli_check_range ("--threads", threads, 1, 256, &error))
         return cli_fail_error ("run", error);

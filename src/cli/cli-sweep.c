@@ -42,7 +42,7 @@ cli_sweep (int    argc,
            char **argv)
 {
   g_autofree char *data = NULL, *model_path = NULL, *ranks_text = NULL, *plan_name = NULL, *csv_path = NULL;
-  gint repeats = 5, threads = 0, limit = 0;
+  gint repeats = 5, threads = CLI_UNSET, limit = CLI_UNSET;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- accuracy, latency and size at each rank");
   g_autoptr(RlDataset) test = NULL;
@@ -69,11 +69,13 @@ cli_sweep (int    argc,
 
   if (model_path == NULL)
     return cli_fail ("sweep: --model MODEL is required");
+  if (!cli_check_writable ("--csv", csv_path, &error))
+    return cli_fail_error ("sweep", error);
   if (plan_name != NULL && !rl_plan_mode_from_string (plan_name, &mode))
     return cli_fail ("sweep: unknown plan '%s' (use paper or auto)", plan_name);
   if (!cli_check_range ("--repeat", repeats, 1, 1000, &error))
     return cli_fail_error ("sweep", error);
-  if (threads != 0)
+  if (threads != CLI_UNSET)
     {
       if (!cli_check_range ("--threads", threads, 1, 256, &error))
         return cli_fail_error ("sweep", error);
@@ -94,7 +96,7 @@ cli_sweep (int    argc,
   if (model == NULL)
     return cli_fail_error ("sweep", error);
   test = cli_load_split (data, RL_SPLIT_TEST, &error);
-  if (test != NULL && limit != 0)
+  if (test != NULL && limit != CLI_UNSET)
     {
       RlDataset *part;
 

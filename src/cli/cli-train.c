@@ -10,7 +10,7 @@ cli_train (int    argc,
            char **argv)
 {
   g_autofree char *data = NULL, *out = NULL, *preset_name = NULL;
-  gint epochs = -1, batch = -1, threads = 0, limit = 0;
+  gint epochs = CLI_UNSET, batch = CLI_UNSET, threads = CLI_UNSET, limit = CLI_UNSET;
   gint64 seed = 42;
   g_autoptr(GError) error = NULL;
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- train the study's network on MNIST");
@@ -39,16 +39,18 @@ cli_train (int    argc,
 
   if (out == NULL)
     return cli_fail ("train: --out MODEL is required");
+  if (!cli_check_writable ("--out", out, &error))
+    return cli_fail_error ("train", error);
   if (preset_name != NULL && !rl_preset_from_string (preset_name, &preset))
     return cli_fail ("train: unknown preset '%s' (use default or paper)", preset_name);
   rl_train_config_init (&config, preset);
-  if (epochs != -1)
+  if (epochs != CLI_UNSET)
     {
       if (!cli_check_range ("--epochs", epochs, 1, 1000, &error))
         return cli_fail_error ("train", error);
       config.epochs = epochs;
     }
-  if (batch != -1)
+  if (batch != CLI_UNSET)
     {
       if (!cli_check_range ("--batch-size", batch, 1, 60000, &error))
         return cli_fail_error ("train", error);
@@ -57,7 +59,7 @@ cli_train (int    argc,
   if (seed < 0)
     return cli_fail ("train: --seed must not be negative");
   config.seed = (guint64) seed;
-  if (threads != 0)
+  if (threads != CLI_UNSET)
     {
       if (!cli_check_range ("--threads", threads, 1, 256, &error))
         return cli_fail_error ("train", error);
@@ -71,7 +73,7 @@ cli_train (int    argc,
   if (test == NULL)
     return cli_fail_error ("train", error);
 
-  if (limit != 0)
+  if (limit != CLI_UNSET)
     {
       if (!cli_check_range ("--limit", limit, 1, train->n, &error))
         return cli_fail_error ("train", error);
@@ -81,8 +83,8 @@ cli_train (int    argc,
   model = rl_model_new_default ();
   rl_train_init_model (model, preset, config.seed);
 
-  fprintf (stderr, "Training 784-1028-512-256-10, preset %s: %u epochs, batch %u, %u images, seed %" G_GUINT64_FORMAT "\n",
-           rl_preset_to_string (preset), config.epochs, config.batch_size,
+  fprintf (stderr, "Training 784-1028-512-256-10, preset %s: %u epoch%s, batch %u, %u images, seed %" G_GUINT64_FORMAT "\n",
+           rl_preset_to_string (preset), config.epochs, config.epochs == 1 ? "" : "s", config.batch_size,
            config.train_count ? config.train_count : train->n, config.seed);
 
   t0 = rl_now ();

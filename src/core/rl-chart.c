@@ -991,6 +991,16 @@ series_value_at (const RlChartSpec   *spec,
   return FALSE;
 }
 
+static gboolean
+series_has_x (const RlChartSeries *se,
+              double               x)
+{
+  for (guint i = 0; i < se->n; i++)
+    if (se->x[i] == x)
+      return TRUE;
+  return FALSE;
+}
+
 /* A small text box: fg text on a translucent background, optional
  * coloured border. */
 static void
@@ -1082,6 +1092,11 @@ draw_marker_values (cairo_t           *cr,
       double v;
 
       if (!series_value_at (spec, &spec->series[s], L, spec->marker_x, &v))
+        continue;
+      /* Label only a measured point: a value read off the line between two
+       * points is an interpolation, which would contradict the true figure
+       * the app shows beside the chart. */
+      if (!series_has_x (&spec->series[s], spec->marker_x))
         continue;
       format_value (texts[n], sizeof texts[n], v, 0.0, spec->y_format);
       ys[n] = px_y (L, v);

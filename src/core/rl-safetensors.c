@@ -401,8 +401,9 @@ rl_st_reader_new (const guint8  *data,
   if (header_len > len - 8)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header length %" G_GUINT64_FORMAT " exceeds the file size (%" G_GSIZE_FORMAT
-                   " bytes)", header_len, len);
+                   "not a safetensors file: its first 8 bytes give a header length of %"
+                   G_GUINT64_FORMAT ", which exceeds the file size (%" G_GSIZE_FORMAT " bytes)",
+                   header_len, len);
       return NULL;
     }
   if (header_len > RL_ST_MAX_HEADER_BYTES)

@@ -106,7 +106,7 @@ keras_cce_row (const float *z,
                float       *dz)
 {
   const double eps = 1e-7;
-  double p[64], s = 0.0, q;
+  double p[64] = { 0 }, s = 0.0, q;
 
   for (guint j = 0; j < k; j++)
     s += p[j] = sigmoid (z[j]);
