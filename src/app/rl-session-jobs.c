@@ -177,13 +177,7 @@ check_usable (const RlModel  *model,
               const char     *path,
               GError        **error)
 {
-  if (rl_model_is_factored (model))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                   _("%s holds an already factored model; open a dense model"), path);
-      return FALSE;
-    }
-  else if (rl_model_input_size (model) != RL_DIGIT_PIXELS ||
+  if (rl_model_input_size (model) != RL_DIGIT_PIXELS ||
            rl_model_output_size (model) != 10)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_SHAPE,
@@ -205,6 +199,16 @@ load_thread (GTask        *task,
   GError *error = NULL;
   g_autoptr(RlModel) model = rl_model_load (path, &error);
 
+  /* A factored (e.g. fine-tuned) model is shown as its dense product
+   * W = A·B: same outputs, and its SVD has exactly the factored ranks. The
+   * meta "densified_from" names them. */
+  if (model != NULL && rl_model_is_factored (model))
+    {
+      RlModel *dense = rl_model_densify (model);
+
+      g_clear_pointer (&model, rl_model_free);
+      model = dense;
+    }
   if (model == NULL || !check_usable (model, path, &error))
     g_task_return_error (task, error);
   else
@@ -494,15 +498,19 @@ eval_data_free (gpointer data)
   g_free (ed);
 }
 
-static void
+/* Returns FALSE when cancellable was cancelled between two timed runs. The
+ * forwards are timed one at a time (as rl_eval_latency times them) so that a
+ * newer request need not wait for seconds of timing of a large plan. */
+static gboolean
 measure (const RlModel   *model,
          const RlDataset *test,
          gboolean         with_latency,
          RlWorkspace     *ws,
+         GCancellable    *cancellable,
          RlFigures       *fig)
 {
   RlAccuracy acc;
-  RlLatency lat;
+  double times[LATENCY_REPEATS];
 
   memset (fig, 0, sizeof *fig);
   fig->valid = TRUE;
@@ -512,14 +520,34 @@ measure (const RlModel   *model,
   fig->latency_s = -1;
   fig->speedup = -1;
   if (test == NULL)
-    return;
+    return TRUE;
 
   rl_eval_accuracy (model, test, ws, &acc);
   fig->accuracy = acc.accuracy;
   if (!with_latency)
-    return;
-  rl_eval_latency (model, test, LATENCY_WARMUP, LATENCY_REPEATS, ws, &lat);
-  fig->latency_s = lat.median_s;
+    return TRUE;
+  for (guint i = 0; i < LATENCY_WARMUP + LATENCY_REPEATS; i++)
+    {
+      RlLatency lat;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      rl_eval_latency (model, test, 0, 1, ws, &lat);
+      if (i >= LATENCY_WARMUP)
+        times[i - LATENCY_WARMUP] = lat.median_s;
+    }
+  /* The median of the timed runs. */
+  for (guint i = 1; i < LATENCY_REPEATS; i++)
+    for (guint j = i; j > 0 && times[j - 1] > times[j]; j--)
+      {
+        double t = times[j];
+        times[j] = times[j - 1];
+        times[j - 1] = t;
+      }
+  fig->latency_s = (LATENCY_REPEATS % 2 == 1)
+    ? times[LATENCY_REPEATS / 2]
+    : 0.5 * (times[LATENCY_REPEATS / 2 - 1] + times[LATENCY_REPEATS / 2]);
+  return TRUE;
 }
 
 static void
@@ -538,6 +566,8 @@ eval_thread (GTask        *task,
   res->mode = ed->mode;
   res->plan = rl_plan_copy (ed->plan);
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
   res->compressed = rl_compress (ed->box->dense, ed->box->svd, ed->plan, &error);
   if (res->compressed == NULL)
     {
@@ -547,11 +577,19 @@ eval_thread (GTask        *task,
 
   if (ed->need_original)
     {
-      measure (ed->box->dense, ed->test, TRUE, ws, &res->original);
+      if (!measure (ed->box->dense, ed->test, TRUE, ws, cancellable, &res->original))
+        {
+          g_task_return_error_if_cancelled (task);
+          return;
+        }
       res->original.rank = 0;
       res->has_original = TRUE;
     }
-  measure (res->compressed, ed->test, ed->with_latency, ws, &res->current);
+  if (!measure (res->compressed, ed->test, ed->with_latency, ws, cancellable, &res->current))
+    {
+      g_task_return_error_if_cancelled (task);
+      return;
+    }
   res->current.rank = ed->rank;
 
   g_task_return_pointer (task, g_steal_pointer (&res), (GDestroyNotify) _rl_eval_result_free);
@@ -566,10 +604,11 @@ _rl_session_evaluate_async (RlSession           *self,
                             RlPlanMode           mode,
                             gboolean             need_original,
                             gboolean             with_latency,
+                            GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   EvalData *ed = g_new0 (EvalData, 1);
 
   ed->box = _rl_model_box_ref (box);

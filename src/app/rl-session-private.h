@@ -69,6 +69,8 @@ struct _RlSession
   GCancellable *train_cancellable;
   GCancellable *svd_cancellable;
   GCancellable *sweep_cancellable;
+  GCancellable *eval_cancellable;   /* the running evaluation's */
+  gboolean      eval_latency_stage; /* it times the forwards (stage 2) */
 
   /* Rank plans (rl-session-plans.c) */
   RlExperimentPlanKind kind;
@@ -191,6 +193,7 @@ void        _rl_session_evaluate_async    (RlSession           *self,
                                            RlPlanMode           mode,
                                            gboolean             need_original,
                                            gboolean             with_latency,
+                                           GCancellable        *cancellable,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);
 RlEvalResult *_rl_session_evaluate_finish (RlSession           *self,

@@ -295,22 +295,46 @@ start_svd (RlSession *self)
 
 /* ---------------------------------------------------------- evaluation */
 
+/* Cancels a running latency stage (stage 2) and forgets it: its answer
+ * will be dropped, and a new evaluation may start at once. */
+static void
+cancel_latency_stage (RlSession *self)
+{
+  if (!self->eval_running || !self->eval_latency_stage)
+    return;
+  g_debug ("Cancelling the timing of the previous plan");
+  g_cancellable_cancel (self->eval_cancellable);
+  g_clear_object (&self->eval_cancellable);
+  self->eval_latency_stage = FALSE;
+  _rl_session_set_evaluating (self, FALSE);
+}
+
 static void
 eval_done (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
   RlSession *self = RL_SESSION (object);
+  g_autoptr(GCancellable) cancellable = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(RlEvalResult) res = _rl_session_evaluate_finish (self, result, &error);
 
   job_end (self);
 
+  if (cancellable != self->eval_cancellable)
+    return;  /* a cancelled latency stage: a newer evaluation replaced it */
+  g_clear_object (&self->eval_cancellable);
+  self->eval_latency_stage = FALSE;
   _rl_session_set_evaluating (self, FALSE);
 
   if (self->sweep == NULL && self->sweep_cancellable == NULL)
     start_sweep (self);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      maybe_start_evaluation (self);
+      return;
+    }
   if (res == NULL)
     {
       _rl_session_emit_error (self, _("Evaluating the truncated model failed"), error);
@@ -373,6 +397,14 @@ maybe_start_evaluation (RlSession *self)
   g_autoptr(RlPlan) fallback = NULL;
   const RlPlan *plan = self->plan;
 
+  /* Timing a large plan takes seconds: a request for another plan (or a
+   * new model) cancels it instead of waiting behind it. */
+  if (self->eval_running && self->eval_latency_stage &&
+      (self->plan == NULL || self->current_plan == NULL ||
+       !_rl_plan_equal (self->current_plan, self->plan) ||
+       !(self->original.accuracy >= 0)))
+    cancel_latency_stage (self);
+
   if (self->eval_running || self->box == NULL || self->box->svd == NULL)
     return;
   need_original = self->test != NULL && !(self->original.accuracy >= 0);
@@ -405,9 +437,13 @@ maybe_start_evaluation (RlSession *self)
   g_debug ("Evaluating a %s plan (%s mode)%s", rl_experiment_kind_to_string (self->kind),
            rl_plan_mode_to_string (self->mode), need_original ? " and the original model" : "");
   _rl_session_set_evaluating (self, TRUE);
+  g_clear_object (&self->eval_cancellable);
+  self->eval_cancellable = g_cancellable_new ();
+  self->eval_latency_stage = with_latency;
   job_begin (self);
   _rl_session_evaluate_async (self, self->box, self->test, plan, self->rank, self->mode,
-                              need_original, with_latency, eval_done, NULL);
+                              need_original, with_latency, self->eval_cancellable,
+                              eval_done, g_object_ref (self->eval_cancellable));
 }
 
 /* --------------------------------------------------------------- sweep */
@@ -438,6 +474,25 @@ sweep_done (GObject      *object,
   self->sweep = g_steal_pointer (&rows);
   _rl_session_plans_set_energy_points (self, g_steal_pointer (&energy_points));
   g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
+
+  /* The panel's latencies may have been timed while the sweep ran on the
+   * other core. Take the original's from the sweep (as the chart does)
+   * and time the current plan again, alone. */
+  if (self->sweep->len > 0)
+    {
+      const RlSweepRow *row0 = &g_array_index (self->sweep, RlSweepRow, 0);
+
+      if (row0->rank == 0 && row0->latency_s > 0)
+        self->original.latency_s = row0->latency_s;
+    }
+  cancel_latency_stage (self);
+  if (self->current.valid)
+    {
+      self->current.latency_s = -1;
+      self->current.speedup = -1;
+    }
+  g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
+  maybe_start_evaluation (self);
 }
 
 void
@@ -697,6 +752,10 @@ rl_session_shutdown (RlSession *self)
   g_cancellable_cancel (self->train_cancellable);
   g_cancellable_cancel (self->svd_cancellable);
   g_cancellable_cancel (self->sweep_cancellable);
+  /* Forgotten, so that its answer starts no new evaluation. */
+  g_cancellable_cancel (self->eval_cancellable);
+  g_clear_object (&self->eval_cancellable);
+  self->eval_latency_stage = FALSE;
 }
 
 char *
@@ -896,6 +955,7 @@ rl_session_dispose (GObject *object)
   g_clear_object (&self->train_cancellable);
   g_clear_object (&self->svd_cancellable);
   g_clear_object (&self->sweep_cancellable);
+  g_clear_object (&self->eval_cancellable);
   _rl_session_plans_dispose (self);
 
   G_OBJECT_CLASS (rl_session_parent_class)->dispose (object);

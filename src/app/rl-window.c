@@ -306,6 +306,13 @@ session_model_cb (RlWindow   *self,
                   GParamSpec *pspec,
                   RlSession  *session)
 {
+  gboolean data_missing = FALSE;
+
+  /* A model is in place (opened or trained): an older error is moot —
+   * unless it says that the MNIST data is missing, which still holds. */
+  g_object_get (session, "data-missing", &data_missing, NULL);
+  if (rl_session_get_has_model (session) && !data_missing)
+    gtk_info_bar_set_revealed (self->info_bar, FALSE);
   update_page (self);
   update_figures (self);
   _rl_window_update_prediction (self);
@@ -396,9 +403,28 @@ model_name_to_subtitle (GBinding     *binding,
                         GValue       *to,
                         gpointer      user_data)
 {
+  RlWindow *self = user_data;
   const char *name = g_value_get_string (from);
+  const RlModel *dense = rl_session_get_dense (self->session);
+  const char *ranks = dense != NULL ? rl_model_get_meta (dense, "densified_from") : NULL;
+  g_autofree char *text = NULL;
 
-  g_value_set_string (to, name != NULL ? name : _("No model"));
+  if (name == NULL)
+    text = g_strdup (_("No model"));
+  else if (ranks != NULL && ranks[0] != '\0')
+    {
+      g_auto(GStrv) parts = g_strsplit (ranks, ",", -1);
+      g_autofree char *list = g_strjoinv ("/", parts);
+
+      /* Translators: a fine-tuned factored model file, e.g. "ft.safetensors —
+       * factored (ranks 25/25/25/10), shown as its dense product" */
+      text = g_strdup_printf (_("%s — factored (ranks %s), shown as its dense product"),
+                              name, list);
+    }
+  else
+    text = g_strdup (name);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->subtitle_label), text);
+  g_value_take_string (to, g_steal_pointer (&text));
   return TRUE;
 }
 
@@ -530,7 +556,7 @@ rl_window_init (RlWindow *self)
   g_object_bind_property (self->session, "plan-mode", self->plan_dropdown, "selected",
                           G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_object_bind_property_full (self->session, "model-name", self->subtitle_label, "label",
-                               G_BINDING_SYNC_CREATE, model_name_to_subtitle, NULL, NULL, NULL);
+                               G_BINDING_SYNC_CREATE, model_name_to_subtitle, NULL, self, NULL);
   g_object_bind_property (self->session, "evaluating", self->eval_spinner, "spinning",
                           G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->session, "evaluating", self->eval_spinner, "visible",
