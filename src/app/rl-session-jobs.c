@@ -484,8 +484,8 @@ typedef struct
   RlPlan          *plan;
   guint            rank;
   RlPlanMode       mode;
-  gboolean         need_original;
-  gboolean         with_latency;
+  RlEvalWork       work;
+  double           known_accuracy;  /* the plan's, in stage 2; else < 0 */
 } EvalData;
 
 static void
@@ -498,19 +498,16 @@ eval_data_free (gpointer data)
   g_free (ed);
 }
 
-/* Returns FALSE when cancellable was cancelled between two timed runs. The
- * forwards are timed one at a time (as rl_eval_latency times them) so that a
- * newer request need not wait for seconds of timing of a large plan. */
-static gboolean
+/* Parameters and memory of model, and its accuracy on test unless
+ * known_accuracy (≥ 0) is given. */
+static void
 measure (const RlModel   *model,
          const RlDataset *test,
-         gboolean         with_latency,
+         double           known_accuracy,
          RlWorkspace     *ws,
-         GCancellable    *cancellable,
          RlFigures       *fig)
 {
   RlAccuracy acc;
-  double times[LATENCY_REPEATS];
 
   memset (fig, 0, sizeof *fig);
   fig->valid = TRUE;
@@ -520,11 +517,30 @@ measure (const RlModel   *model,
   fig->latency_s = -1;
   fig->speedup = -1;
   if (test == NULL)
-    return TRUE;
-
+    return;
+  if (known_accuracy >= 0)
+    {
+      fig->accuracy = known_accuracy;
+      return;
+    }
   rl_eval_accuracy (model, test, ws, &acc);
   fig->accuracy = acc.accuracy;
-  if (!with_latency)
+}
+
+/* The median forward time of model over test, in fig->latency_s. Returns
+ * FALSE when cancellable was cancelled between two timed runs: the runs are
+ * timed one at a time (as rl_eval_latency times them) so that a newer
+ * request need not wait for seconds of timing of a large model. */
+static gboolean
+time_forward (const RlModel   *model,
+              const RlDataset *test,
+              RlWorkspace     *ws,
+              GCancellable    *cancellable,
+              RlFigures       *fig)
+{
+  double times[LATENCY_REPEATS];
+
+  if (test == NULL)
     return TRUE;
   for (guint i = 0; i < LATENCY_WARMUP + LATENCY_REPEATS; i++)
     {
@@ -575,20 +591,30 @@ eval_thread (GTask        *task,
       return;
     }
 
-  if (ed->need_original)
+  if (ed->work & (RL_EVAL_ORIGINAL_ACCURACY | RL_EVAL_ORIGINAL_LATENCY))
     {
-      if (!measure (ed->box->dense, ed->test, TRUE, ws, cancellable, &res->original))
+      measure (ed->box->dense, ed->test,
+               (ed->work & RL_EVAL_ORIGINAL_ACCURACY) ? -1.0 : 0.0, ws, &res->original);
+      res->original.rank = 0;
+      res->has_original = (ed->work & RL_EVAL_ORIGINAL_ACCURACY) != 0;
+    }
+  measure (res->compressed, ed->test, ed->known_accuracy, ws, &res->current);
+  if (ed->work & RL_EVAL_LATENCY)
+    {
+      if (!time_forward (res->compressed, ed->test, ws, cancellable, &res->current))
         {
           g_task_return_error_if_cancelled (task);
           return;
         }
-      res->original.rank = 0;
-      res->has_original = TRUE;
     }
-  if (!measure (res->compressed, ed->test, ed->with_latency, ws, cancellable, &res->current))
+  if (ed->work & RL_EVAL_ORIGINAL_LATENCY)
     {
-      g_task_return_error_if_cancelled (task);
-      return;
+      if (!time_forward (ed->box->dense, ed->test, ws, cancellable, &res->original))
+        {
+          g_task_return_error_if_cancelled (task);
+          return;
+        }
+      res->has_original_latency = TRUE;
     }
   res->current.rank = ed->rank;
 
@@ -602,8 +628,8 @@ _rl_session_evaluate_async (RlSession           *self,
                             const RlPlan        *plan,
                             guint                rank,
                             RlPlanMode           mode,
-                            gboolean             need_original,
-                            gboolean             with_latency,
+                            RlEvalWork           work,
+                            double               known_accuracy,
                             GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
@@ -616,8 +642,8 @@ _rl_session_evaluate_async (RlSession           *self,
   ed->plan = rl_plan_copy (plan);
   ed->rank = rank;
   ed->mode = mode;
-  ed->need_original = need_original;
-  ed->with_latency = with_latency;
+  ed->work = work;
+  ed->known_accuracy = known_accuracy;
   g_task_set_source_tag (task, _rl_session_evaluate_async);
   g_task_set_task_data (task, ed, eval_data_free);
   g_task_run_in_thread (task, eval_thread);

@@ -29,9 +29,19 @@ typedef struct
   RlPlan     *plan;          /* the plan evaluated */
   RlModel    *compressed;
   RlFigures   current;
-  gboolean    has_original;
+  gboolean    has_original;          /* original.accuracy was measured */
+  gboolean    has_original_latency;  /* original.latency_s was timed */
   RlFigures   original;
 } RlEvalResult;
+
+/* What one evaluation measures besides the plan's accuracy. Stage 1 of a
+ * rank change measures accuracies only; stage 2 times the forwards. */
+typedef enum
+{
+  RL_EVAL_ORIGINAL_ACCURACY = 1 << 0,  /* the original model's accuracy */
+  RL_EVAL_LATENCY           = 1 << 1,  /* time the plan (stage 2) */
+  RL_EVAL_ORIGINAL_LATENCY  = 1 << 2,  /* time the original model too */
+} RlEvalWork;
 
 void        _rl_eval_result_free (RlEvalResult *res);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlEvalResult, _rl_eval_result_free)
@@ -191,8 +201,8 @@ void        _rl_session_evaluate_async    (RlSession           *self,
                                            const RlPlan        *plan,
                                            guint                rank,
                                            RlPlanMode           mode,
-                                           gboolean             need_original,
-                                           gboolean             with_latency,
+                                           RlEvalWork           work,
+                                           double               known_accuracy,
                                            GCancellable        *cancellable,
                                            GAsyncReadyCallback  callback,
                                            gpointer             user_data);

@@ -351,17 +351,18 @@ eval_done (GObject      *object,
   if (res->has_original && !(self->original.accuracy >= 0))
     {
       self->original.accuracy = res->original.accuracy;
-      self->original.latency_s = res->original.latency_s;
       self->original.speedup = 1.0;
       self->original.memory_saving_pct = 0.0;
     }
+  if (res->has_original_latency && !(self->original.latency_s > 0))
+    self->original.latency_s = res->original.latency_s;
 
   if (self->plan == NULL || !_rl_plan_equal (res->plan, self->plan))
     {
       g_debug ("Dropping the stale evaluation of a plan");
       /* Stale request: drop it and evaluate the latest one only. */
       maybe_start_evaluation (self);
-      if (res->has_original)
+      if (res->has_original || res->has_original_latency)
         g_signal_emit (self, _rl_session_signals[SIGNAL_RESULTS_CHANGED], 0);
       return;
     }
@@ -393,7 +394,9 @@ eval_done (GObject      *object,
 void
 maybe_start_evaluation (RlSession *self)
 {
-  gboolean need_original, with_latency = FALSE;
+  gboolean need_original;
+  RlEvalWork work = 0;
+  double known_accuracy = -1;
   g_autoptr(RlPlan) fallback = NULL;
   const RlPlan *plan = self->plan;
 
@@ -408,6 +411,8 @@ maybe_start_evaluation (RlSession *self)
   if (self->eval_running || self->box == NULL || self->box->svd == NULL)
     return;
   need_original = self->test != NULL && !(self->original.accuracy >= 0);
+  if (need_original)
+    work |= RL_EVAL_ORIGINAL_ACCURACY;
   if (plan == NULL)
     {
       /* No plan yet (a budget before its search): no figures either. */
@@ -420,29 +425,35 @@ maybe_start_evaluation (RlSession *self)
         }
       if (!need_original)
         return;
-      /* Still time the original model; this plan's figures are dropped. */
+      /* Still measure the original model; this plan's figures are dropped. */
       fallback = rl_plan_uniform (self->box->dense, self->rank, self->mode);
       plan = fallback;
     }
   else if (!need_original && self->current.valid && self->compressed != NULL &&
            _rl_plan_equal (self->current_plan, plan))
     {
-      /* Two stages keep a rank change quick: the accuracy on all 10,000
-       * images first, then (if no newer request came) the timed runs. */
-      if (self->current.latency_s > 0)
+      /* Two stages keep a rank change quick: the accuracies on all 10,000
+       * images first (the original's too, on a new model), then, if no
+       * newer request came, the timed runs (the original's once per model). */
+      if (self->test == NULL ||
+          (self->current.latency_s > 0 && self->original.latency_s > 0))
         return;
-      with_latency = TRUE;
+      work |= RL_EVAL_LATENCY;
+      if (!(self->original.latency_s > 0))
+        work |= RL_EVAL_ORIGINAL_LATENCY;
+      known_accuracy = self->current.accuracy;
     }
 
-  g_debug ("Evaluating a %s plan (%s mode)%s", rl_experiment_kind_to_string (self->kind),
-           rl_plan_mode_to_string (self->mode), need_original ? " and the original model" : "");
+  g_debug ("Evaluating a %s plan (%s mode)%s%s", rl_experiment_kind_to_string (self->kind),
+           rl_plan_mode_to_string (self->mode), need_original ? " and the original model" : "",
+           (work & RL_EVAL_LATENCY) ? ": timing" : "");
   _rl_session_set_evaluating (self, TRUE);
   g_clear_object (&self->eval_cancellable);
   self->eval_cancellable = g_cancellable_new ();
-  self->eval_latency_stage = with_latency;
+  self->eval_latency_stage = (work & RL_EVAL_LATENCY) != 0;
   job_begin (self);
   _rl_session_evaluate_async (self, self->box, self->test, plan, self->rank, self->mode,
-                              need_original, with_latency, self->eval_cancellable,
+                              work, known_accuracy, self->eval_cancellable,
                               eval_done, g_object_ref (self->eval_cancellable));
 }
 
@@ -475,16 +486,10 @@ sweep_done (GObject      *object,
   _rl_session_plans_set_energy_points (self, g_steal_pointer (&energy_points));
   g_signal_emit (self, _rl_session_signals[SIGNAL_SWEEP_CHANGED], 0);
 
-  /* The panel's latencies may have been timed while the sweep ran on the
-   * other core. Take the original's from the sweep (as the chart does)
-   * and time the current plan again, alone. */
-  if (self->sweep->len > 0)
-    {
-      const RlSweepRow *row0 = &g_array_index (self->sweep, RlSweepRow, 0);
-
-      if (row0->rank == 0 && row0->latency_s > 0)
-        self->original.latency_s = row0->latency_s;
-    }
+  /* The panel's latencies were probably timed while the sweep ran on the
+   * other core: time the original and the current plan again, alone, so
+   * that the speed-up compares like with like. */
+  self->original.latency_s = -1;
   cancel_latency_stage (self);
   if (self->current.valid)
     {

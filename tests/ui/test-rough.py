@@ -37,6 +37,16 @@ with open(model, "rb") as f:
     blob = f.read()
 with open(bad, "wb") as f:
     f.write(blob[: len(blob) // 3])
+# A factored model file (fine-tuned at rank 25): the app opens it as W = A·B.
+factored = os.path.join(tmp, "finetuned-r25.safetensors")
+subprocess.run([CLI, "finetune", "--data", DATA, "--model", model, "--out", factored, "--rank", "25",
+                "--epochs", "1"], check=True, env=env, stdout=subprocess.DEVNULL)
+ft_csv = os.path.join(tmp, "ft.csv")
+subprocess.run([CLI, "sweep", "--data", DATA, "--model", factored, "--ranks", "25", "--repeat", "1",
+                "--csv", ft_csv], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+with open(ft_csv) as f:
+    rows = list(csv.DictReader(f))
+    ft_acc = float([r for r in rows if r["rank"] == "original"][0]["accuracy"])
 
 launcher = "/usr/libexec/at-spi-bus-launcher"
 bus = (subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
@@ -57,6 +67,26 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what, flush=True)
     if not cond:
         failures.append(what)
+
+def shown_error(app):
+    """Whether a label saying "truncated" is on screen. GTK 4.8 sets no
+    SHOWING state; a closed info bar's revealer has zero height instead."""
+    for a in d.walk(app):
+        try:
+            if a.getRoleName() != "label" or "truncated" not in (a.name or ""):
+                continue
+            node, visible = a, True
+            for _ in range(6):
+                if node is None:
+                    break
+                e = node.queryComponent().getExtents(d.pyatspi.WINDOW_COORDS)
+                visible = visible and e.width > 0 and e.height > 0
+                node = node.parent
+            if visible:
+                return True
+        except Exception:
+            continue
+    return False
 
 log_path = os.path.join(OUTDIR, "ranklab-rough.log")
 log = open(log_path, "w")
@@ -127,11 +157,24 @@ try:
         except Exception:
             continue
     check(msg is not None, f"the corrupt file's error is shown in the window ({msg!r})")
+    check(shown_error(app), "the error bar is on screen (showing)")
     kept = d.readout(app, "Parameters")
     check(kept is not None and kept.replace(".", ",").strip() == f"{paper_params(FINAL):,}",
           f"the window keeps its model after the failed load ({kept})")
     d.screenshot(os.path.join(OUTDIR, "rough-corrupt.png"))
     check(app_proc.poll() is None, "the window is still running")
+
+    # 4. A factored (fine-tuned) model file: it opens, and the old error goes.
+    phase("factored model")
+    subprocess.run([APP, factored], env=env, timeout=30, stdout=log, stderr=log)
+    d.wait_readout(app, "Original parameters", lambda s: s.replace(".", ",").strip() == "1,467,726", 60)
+    got = d.wait_readout(app, "Original accuracy", lambda s: "%" in s, 60)
+    check(abs(float(got.split()[0].replace(",", ".")) / 100 - ft_acc) < 6e-5,
+          f"the factored model's own accuracy is the CLI's ({got} vs {ft_acc:.4f})")
+    shown = [a.name for a in d.walk(app) if a.getRoleName() == "label" and "factored" in (a.name or "")]
+    check(any("25/25/25/10" in t for t in shown), f"the subtitle says the model is factored ({shown[:2]})")
+    check(not shown_error(app), "the corrupt file's error is gone once a model has loaded")
+    d.screenshot(os.path.join(OUTDIR, "rough-factored.png"))
     d.xdo("key", "ctrl+q")
     try:
         code = app_proc.wait(timeout=30)
