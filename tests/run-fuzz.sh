@@ -3,7 +3,7 @@
 #
 #   tests/run-fuzz.sh [SECONDS] [TARGET...]
 #
-# SECONDS per target (default 60). TARGETs among idx, modelfile, image,
+# SECONDS per target (default 60). TARGETs among idx, modelfile, image, experiment,
 # svdcache (default all), run one after the other. Each runs on a working
 # copy of its seed corpus (tests/fuzz/corpus/<target>, never modified) plus
 # the saved regressions; new inputs go to $FUZZ_WORK (default
@@ -11,18 +11,20 @@
 # copied to tests/fuzz/regressions/<target>/ and the script exits 1.
 #
 # Environment: FUZZ_BUILD_DIR (default _build-fuzz), FUZZ_JOBS_NICE (nice
-# level, default 10), FUZZ_MAX_LEN (default 65536).
+# level, default 10), FUZZ_MAX_LEN (default 65536), FUZZ_SEED (libFuzzer's
+# -seed; CI sets one so that its bounded run is repeatable).
 set -eu
 
 SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-idx modelfile image svdcache}
+TARGETS=${*:-idx modelfile image svdcache experiment}
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/_build-fuzz}
 WORK=${FUZZ_WORK:-$BUILD/fuzz-work}
 NICE=${FUZZ_JOBS_NICE:-10}
 MAX_LEN=${FUZZ_MAX_LEN:-65536}
+SEED_ARG=${FUZZ_SEED:+-seed=$FUZZ_SEED}
 
 command -v clang >/dev/null || { echo "run-fuzz: clang is missing (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
@@ -68,7 +70,7 @@ for t in $TARGETS; do
   nice -n "$NICE" "$BUILD/tests/fuzz/fuzz-$t" \
     -max_total_time="$SECONDS_PER_TARGET" -max_len="$MAX_LEN" \
     -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=25 \
-    -print_final_stats=1 -artifact_prefix="$artifacts" $dict \
+    -print_final_stats=1 -artifact_prefix="$artifacts" $dict $SEED_ARG \
     "$corpus" "$seeds" "$regressions" >"$log" 2>&1
   rc=$?
   set -e

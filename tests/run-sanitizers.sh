@@ -13,7 +13,7 @@
 #    (_build-valgrind). The SVD is computed once natively first, so that the
 #    Valgrind run loads it from the cache (XDG_CACHE_HOME in a temporary
 #    folder) instead of spending an hour on GSL. Needs MNIST: the folder from
-#    RANKLAB_MNIST_DIR, else /work/shared/data/mnist; skipped without it.
+#    RANKLAB_MNIST_DIR, else ../shared/data/mnist beside the project; skipped without it.
 #
 # Exit status: meson's status if the tests fail, else Valgrind's (0 when
 # both are clean). ASAN_BUILD_DIR / VALGRIND_BUILD_DIR override the folders.
@@ -24,6 +24,11 @@ ASAN_BUILD=${ASAN_BUILD_DIR:-$ROOT/_build-asan}
 VG_BUILD=${VALGRIND_BUILD_DIR:-$ROOT/_build-valgrind}
 RUN_VALGRIND=1
 [ "${1:-}" = "--no-valgrind" ] && RUN_VALGRIND=0
+# The tests run in their own folders: a relative MNIST path must be made absolute.
+if [ -n "${RANKLAB_MNIST_DIR:-}" ]; then
+  RANKLAB_MNIST_DIR=$(realpath "$RANKLAB_MNIST_DIR") || exit 2
+  export RANKLAB_MNIST_DIR
+fi
 
 # ------------------------------------------------------------ ASan + UBSan
 if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
@@ -47,7 +52,7 @@ echo "== meson test status: $meson_status (log $ASAN_BUILD/meson-logs/testlog.tx
 [ $RUN_VALGRIND -eq 1 ] || exit $meson_status
 
 # ---------------------------------------------------------------- Valgrind
-MNIST=${RANKLAB_MNIST_DIR:-/work/shared/data/mnist}
+MNIST=${RANKLAB_MNIST_DIR:-$ROOT/../shared/data/mnist}
 if ! command -v valgrind >/dev/null; then
   echo "== valgrind: not installed, skipped"
   exit $meson_status

@@ -230,6 +230,7 @@ test_refusals (void)
     { NULL, ",\"finetune_epochs\":5000", RL_ERROR_INVALID, "'finetune_epochs'" },
     { NULL, ",\"seed\":-1", RL_ERROR_INVALID, "'seed'" },
     { NULL, ",\"results\":{\"accuracy\":-0.5}", RL_ERROR_INVALID, "'results.accuracy'" },
+    { NULL, ",\"results\":{\"original_accuracy\":296}", RL_ERROR_INVALID, "'results.original_accuracy'" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -258,6 +259,17 @@ test_refusals (void)
   check_bad ("[1,2]", RL_ERROR_FORMAT, "object");
   check_bad ("{\"format\":", RL_ERROR_FORMAT, "JSON");
   check_bad ("", RL_ERROR_FORMAT, "JSON");
+  /* json-glib 1.6 would take (and leak) a second top-level value. */
+  check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+             "\"plan\":{\"mode\":\"uniform\",\"rank\":5}} []", RL_ERROR_FORMAT, "one JSON object");
+  check_bad ("3{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+             "\"plan\":{\"mode\":\"uniform\",\"rank\":5}}", RL_ERROR_FORMAT, "one JSON object");
+  check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\xff\","
+             "\"plan\":{\"mode\":\"uniform\",\"rank\":5}}", RL_ERROR_FORMAT, "UTF-8");
+  /* json-glib 1.6 turns the escape \600 into a byte that is not UTF-8. */
+  check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+             "\"description\":\"pe\\600e9\",\"plan\":{\"mode\":\"uniform\",\"rank\":5}}",
+             RL_ERROR_FORMAT, "'description' is not valid UTF-8");
 }
 
 static void

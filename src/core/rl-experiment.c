@@ -11,6 +11,7 @@
 
 #include "rl-budget.h"
 #include "rl-experiment.h"
+#include "rl-json.h"
 #include "rl-modelfile.h"
 
 static const char *const kind_names[] = { "uniform", "per-layer", "energy", "budget" };
@@ -21,18 +22,19 @@ static const char *const root_keys[] = {
 };
 static const char *const plan_keys[] = { "mode", "rank", "ranks", "energy", "budget", "auto", NULL };
 
-/* The results fields: doubles, then counts (same order as the struct). */
-static const struct { const char *key; gsize offset; gboolean count; } result_fields[] = {
-  { "accuracy", G_STRUCT_OFFSET (RlExperimentResults, accuracy), FALSE },
-  { "accuracy_before_finetune", G_STRUCT_OFFSET (RlExperimentResults, accuracy_before_finetune), FALSE },
-  { "latency_s", G_STRUCT_OFFSET (RlExperimentResults, latency_s), FALSE },
-  { "speedup", G_STRUCT_OFFSET (RlExperimentResults, speedup), FALSE },
-  { "memory_mb", G_STRUCT_OFFSET (RlExperimentResults, memory_mb), FALSE },
-  { "original_accuracy", G_STRUCT_OFFSET (RlExperimentResults, original_accuracy), FALSE },
-  { "original_latency_s", G_STRUCT_OFFSET (RlExperimentResults, original_latency_s), FALSE },
-  { "params", G_STRUCT_OFFSET (RlExperimentResults, params), TRUE },
-  { "macs", G_STRUCT_OFFSET (RlExperimentResults, macs), TRUE },
-  { "original_params", G_STRUCT_OFFSET (RlExperimentResults, original_params), TRUE },
+/* The results fields: doubles, then counts (same order as the struct).
+ * fraction: an accuracy, in [0, 1]. */
+static const struct { const char *key; gsize offset; gboolean count, fraction; } result_fields[] = {
+  { "accuracy", G_STRUCT_OFFSET (RlExperimentResults, accuracy), FALSE, TRUE },
+  { "accuracy_before_finetune", G_STRUCT_OFFSET (RlExperimentResults, accuracy_before_finetune), FALSE, TRUE },
+  { "latency_s", G_STRUCT_OFFSET (RlExperimentResults, latency_s), FALSE, FALSE },
+  { "speedup", G_STRUCT_OFFSET (RlExperimentResults, speedup), FALSE, FALSE },
+  { "memory_mb", G_STRUCT_OFFSET (RlExperimentResults, memory_mb), FALSE, FALSE },
+  { "original_accuracy", G_STRUCT_OFFSET (RlExperimentResults, original_accuracy), FALSE, TRUE },
+  { "original_latency_s", G_STRUCT_OFFSET (RlExperimentResults, original_latency_s), FALSE, FALSE },
+  { "params", G_STRUCT_OFFSET (RlExperimentResults, params), TRUE, FALSE },
+  { "macs", G_STRUCT_OFFSET (RlExperimentResults, macs), TRUE, FALSE },
+  { "original_params", G_STRUCT_OFFSET (RlExperimentResults, original_params), TRUE, FALSE },
 };
 
 const char *
@@ -112,7 +114,10 @@ check_keys (JsonObject         *obj,
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_strv_contains (allowed, l->data))
       {
-        g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "unknown key '%s%s'", prefix, (const char *) l->data);
+        /* json-glib 1.6 decodes octal escapes ("\600") into bytes that are not UTF-8 */
+        g_autofree char *shown = g_utf8_make_valid (l->data, -1);
+
+        g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "unknown key '%s%s'", prefix, shown);
         return FALSE;
       }
   return TRUE;
@@ -201,6 +206,12 @@ read_string (JsonNode    *node,
   if (!node_is (node, G_TYPE_STRING))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "'%s' must be a string", key);
+      return FALSE;
+    }
+  /* json-glib 1.6 decodes octal escapes ("\600") into bytes that are not UTF-8 */
+  if (!g_utf8_validate (json_node_get_string (node), -1, NULL))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "'%s' is not valid UTF-8 text", key);
       return FALSE;
     }
   g_free (*out);
@@ -378,12 +389,21 @@ read_results (JsonNode      *node,
           ? !read_int (n, "results.", result_fields[i].key, 0, G_MAXINT64, field, error)
           : !read_number (n, "results.", result_fields[i].key, field, error))
         return FALSE;
-      if (!result_fields[i].count && *(double *) field < 0)
+      if (result_fields[i].count)
+        continue;
+      if (*(double *) field < 0)
         {
           g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
                        "'results.%s' must not be negative", result_fields[i].key);
           return FALSE;
         }
+      if (result_fields[i].fraction && *(double *) field > 1)
+        {
+          g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
+                       "'results.%s' is an accuracy, at most 1", result_fields[i].key);
+          return FALSE;
+        }
+      *(double *) field += 0.0;   /* -0 becomes 0, as the file will say */
     }
   exp->has_results = TRUE;
   return TRUE;
@@ -473,6 +493,17 @@ rl_experiment_parse (const char  *json,
     {
       g_set_error (error, RL_ERROR, RL_ERROR_LIMIT,
                    "an experiment file may hold at most %u bytes", RL_EXPERIMENT_MAX_BYTES);
+      return NULL;
+    }
+  if (!g_utf8_validate (json, len, NULL))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid UTF-8 text");
+      return NULL;
+    }
+  if (!rl_json_is_one_object (json, (gsize) len))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "not one JSON object (only spaces may stand before or after it)");
       return NULL;
     }
   if (!json_parser_load_from_data (parser, json, len, &local))

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "rl-error.h"
+#include "rl-json.h"
 
 static const struct
 {
@@ -132,47 +133,6 @@ node_get_uint (JsonNode *node,
       || json_node_get_int (node) < 0)
     return FALSE;
   *out = (guint64) json_node_get_int (node);
-  return TRUE;
-}
-
-/* TRUE when the header is one JSON object followed only by white space (the
- * format pads with spaces). json-glib would accept, and leak, a second value. */
-static gboolean
-header_is_one_object (const char *header,
-                      gsize       len)
-{
-  gsize depth = 0, i;
-  gboolean in_string = FALSE;
-
-  for (i = 0; i < len; i++)
-    {
-      char c = header[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        depth++;
-      else if (c == '}' || c == ']')
-        {
-          if (depth == 0)
-            return FALSE;
-          if (--depth == 0)
-            break;
-        }
-    }
-  if (i >= len)
-    return TRUE;   /* never closed: json-glib reports that precisely */
-  for (i++; i < len; i++)
-    if (!g_ascii_isspace (header[i]))
-      return FALSE;
   return TRUE;
 }
 
@@ -425,10 +385,10 @@ rl_st_reader_new (const guint8  *data,
       return NULL;
     }
 
-  if (!header_is_one_object (header, header_len))
+  if (!rl_json_is_one_object (header, header_len))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header holds something after its JSON object (only spaces may follow)");
+                   "header is not one JSON object (only spaces may stand before or after it)");
       return NULL;
     }
 

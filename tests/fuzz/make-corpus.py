@@ -323,11 +323,40 @@ def xbm_bits_msb(bitmap):
 
 # ------------------------------------------------------------------ main
 
+
+# ------------------------------------------------------------ experiments
+
+def experiment_seeds():
+    """Experiment files for the 6-5-4-3 model of fuzz-experiment.c."""
+    def doc(plan, **extra):
+        d = {"format": "ranklab-experiment", "version": 1, "model": "model.safetensors", "plan": plan}
+        d.update(extra)
+        return json.dumps(d, indent=1).encode()
+    results = {"accuracy": 0.97, "params": 107466, "macs": 106000, "latency_s": 0.05,
+               "speedup": 8.1, "memory_mb": 0.41, "original_accuracy": 0.98,
+               "original_latency_s": 0.4, "original_params": 1467726,
+               "accuracy_before_finetune": 0.96}
+    return {
+        "uniform": doc({"mode": "uniform", "rank": 2}),
+        "uniform-auto": doc({"mode": "uniform", "rank": 3, "auto": True}, seed=7, finetune_epochs=2),
+        "per-layer": doc({"mode": "per-layer", "ranks": [2, 0, 1]}, description="per layer \u00e9"),
+        "energy": doc({"mode": "energy", "energy": 0.9}),
+        "energy-ranks": doc({"mode": "energy", "energy": 0.5, "ranks": [1, 1, 1]}),
+        "budget-ranks": doc({"mode": "budget", "budget": 40, "ranks": [2, 1, 1]}, results=results),
+        "budget": doc({"mode": "budget", "budget": 30}),
+        "hash": doc({"mode": "uniform", "rank": 1}, model_hash="0" * 64),
+        "unknown-key": doc({"mode": "uniform", "rank": 1}, colour="red"),
+        "trailing": doc({"mode": "uniform", "rank": 1}) + b"[]",
+        "not-json": b"<html><body>404</body></html>",
+    }
+
+
 TARGETS = {
     "idx": idx_seeds,
     "modelfile": modelfile_seeds,
     "svdcache": svdcache_seeds,
     "image": image_seeds,
+    "experiment": experiment_seeds,
 }
 
 MAX_SEED_BYTES = 8192
