@@ -26,6 +26,26 @@ pick_localedir (void)
   return g_strdup (LOCALEDIR);
 }
 
+/* The user's locale. gettext ignores $LANGUAGE under the plain C locale,
+ * which is what a machine without generated locales gives (LANG unset, or
+ * naming a locale that is not installed): there `LANGUAGE=id ranklab` would
+ * stay in English. C.UTF-8 is always present and honours $LANGUAGE; it goes
+ * into LC_ALL so that gtk_init's own setlocale () keeps it. */
+static void
+set_locale (void)
+{
+  const char *language = g_getenv ("LANGUAGE");
+  const char *messages;
+
+  if (setlocale (LC_ALL, "") == NULL)
+    setlocale (LC_ALL, "C");
+  messages = setlocale (LC_MESSAGES, NULL);
+  if (language != NULL && language[0] != '\0'
+      && (g_strcmp0 (messages, "C") == 0 || g_strcmp0 (messages, "POSIX") == 0)
+      && setlocale (LC_ALL, "C.UTF-8") != NULL)
+    g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -33,7 +53,7 @@ main (int   argc,
   g_autoptr(RlApplication) app = NULL;
   g_autofree char *localedir = pick_localedir ();
 
-  setlocale (LC_ALL, "");
+  set_locale ();
   bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
