@@ -236,6 +236,55 @@ test_workspace_reuse (void)
     g_assert_true (o2[i] > 0.0f && o2[i] < 1.0f);
 }
 
+/* Two callers at once (the app's GTask evaluation and sweep): only one may
+ * split its batch across the cores; both must get exact results. */
+typedef struct
+{
+  const RlModel *model;
+  const float   *x;
+  guint          n;
+  float         *out;
+} ForwardJob;
+
+static gpointer
+forward_job (gpointer data)
+{
+  ForwardJob *job = data;
+
+  for (guint i = 0; i < 5; i++)
+    rl_model_forward (job->model, job->x, job->n, job->out, NULL);
+  return NULL;
+}
+
+static void
+test_concurrent_split (void)
+{
+  const guint sizes[] = { 64, 90, 40, 10 };
+  const guint n = 1301;   /* 6 blocks of 256 rows, the last one short: 2 shares */
+  g_autoptr(RlModel) m = random_model (sizes, G_N_ELEMENTS (sizes), 6);
+  g_autofree float *x = g_new (float, (gsize) n * 64);
+  g_autofree float *want = g_new (float, (gsize) n * 10);
+  g_autofree float *o1 = g_new (float, (gsize) n * 10);
+  g_autofree float *o2 = g_new (float, (gsize) n * 10);
+  ForwardJob j1 = { m, x, n, o1 }, j2 = { m, x, n, o2 };
+  guint blas_threads = rl_core_get_blas_threads ();
+  GThread *t1, *t2;
+
+  factor_layer (m, 0, 9);
+  factor_layer (m, 1, 5);
+  fill (x, (gsize) n * 64, 0.0f, 1.0f);
+  naive_forward (m, x, n, want);
+
+  t1 = g_thread_new ("forward-1", forward_job, &j1);
+  t2 = g_thread_new ("forward-2", forward_job, &j2);
+  g_thread_join (t1);
+  g_thread_join (t2);
+  g_assert_cmpfloat (max_abs_diff (o1, want, (gsize) n * 10), <=, 1e-5f);
+  g_assert_cmpfloat (max_abs_diff (o2, want, (gsize) n * 10), <=, 1e-5f);
+  /* the BLAS thread count a split forward lowers for its duration is back */
+  g_assert_cmpuint (rl_core_get_blas_threads (), ==, blas_threads);
+}
+
 static void
 test_argmax (void)
 {
@@ -257,6 +306,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forward/predict-matches-batch", test_predict_matches_batch);
   g_test_add_func ("/forward/factored-equals-dense", test_factored_equals_dense);
   g_test_add_func ("/forward/workspace-reuse", test_workspace_reuse);
+  g_test_add_func ("/forward/concurrent-split", test_concurrent_split);
   g_test_add_func ("/forward/argmax", test_argmax);
 
   return g_test_run ();

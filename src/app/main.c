@@ -60,7 +60,10 @@ main (int   argc,
 
   /* One OpenBLAS thread: up to two GTask workers (a rank evaluation and the
    * sweep) run heavy products at once, each on its own core, so BLAS
-   * threads would only oversubscribe the two cores and blur the timings. */
+   * threads would only oversubscribe the two cores and blur the timings.
+   * A forward over many images splits its rows across the cores itself
+   * (rl-forward.c), one such forward at a time, so an evaluation running
+   * alone still uses both cores. */
   rl_core_init (1);
 
   g_set_application_name (_("RankLab"));

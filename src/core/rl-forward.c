@@ -1,10 +1,20 @@
 /* rl-forward.c — batched inference on OpenBLAS sgemm.
  *
  * The batch is cut into row blocks so that a block's activations (at most
- * RL_FORWARD_BLOCK × widest layer floats) stay in the last-level cache. For
- * each layer C = X·W (or M = X·A, C = M·B for a factored layer: X·A first is
- * always the cheaper order for an in→out map), then one pass over C adds the
- * bias and applies the activation. */
+ * block × widest layer floats) stay in cache. For each layer C = X·W (or
+ * M = X·A, C = M·B for a factored layer: X·A first is always the cheaper
+ * order for an in→out map), then one pass over C adds the bias and applies
+ * the activation.
+ *
+ * A large batch is also cut into one contiguous share of blocks per core,
+ * each share run by its own thread with single-threaded BLAS calls. OpenBLAS
+ * splits every product across its threads instead, which pays for a rank-r
+ * model's many small products (and leaves the bias and activation passes on
+ * one core): measured on the 2-core machine, rank 25 over the 10,000 test
+ * images took 30 ms with OpenBLAS's 2 threads and 18–20 ms split by rows,
+ * and the dense model 171 against 157–167 ms. Only one forward at a time
+ * runs split (process-wide), so two concurrent callers (a GTask evaluation
+ * and a sweep) each get a core instead of oversubscribing them. */
 
 #include <math.h>
 #include <string.h>
@@ -14,14 +24,17 @@
 #endif
 
 #include "rl-forward.h"
+#include "rl-error.h"
 
-/* Rows per block. Measured on the 2-core EPYC (10,000 images, 128–1024
- * rows): the dense model is flat from 256 to 512, the skinny products of a
- * rank-25 model are fastest at 256 (a 256 × 1028 activation is 1 MB and
- * stays in L2/L3). */
+/* Rows per block. Measured on the 2-core machine (10,000 images, 64–1024
+ * rows, split by rows): the dense model is fastest at 256; rank 25 measured
+ * 17.5–28 ms from 64 to 256 rows with no clear order (the machine's noise is
+ * larger than the differences), so one block size serves both. */
 #ifndef RL_FORWARD_BLOCK
 #define RL_FORWARD_BLOCK 256u
 #endif
+/* Threads of one split forward, the caller's included. */
+#define RL_FORWARD_MAX_WORKERS 8u
 
 struct _RlWorkspace
 {
@@ -29,7 +42,11 @@ struct _RlWorkspace
   gsize  cap[2];
   float *mid;         /* factored intermediate X·A */
   gsize  mid_cap;
+  RlWorkspace *helpers[RL_FORWARD_MAX_WORKERS - 1];   /* the other threads' of a split forward */
 };
+
+/* 1 while a split forward runs: a concurrent one stays on its own thread. */
+static gint split_forward_running;
 
 RlWorkspace *
 rl_workspace_new (void)
@@ -45,6 +62,8 @@ rl_workspace_free (RlWorkspace *ws)
   g_free (ws->buf[0]);
   g_free (ws->buf[1]);
   g_free (ws->mid);
+  for (guint i = 0; i < G_N_ELEMENTS (ws->helpers); i++)
+    rl_workspace_free (ws->helpers[i]);
   g_free (ws);
 }
 
@@ -156,47 +175,35 @@ model_usable (const RlModel *model)
   return TRUE;
 }
 
-void
-rl_model_forward (const RlModel *model,
-                  const float   *x,
-                  guint          n,
-                  float         *out,
-                  RlWorkspace   *ws)
+/* Rows [0, n) of x through every layer, block by block, on this thread. */
+static void
+forward_rows (const RlModel *model,
+              const float   *x,
+              guint          n,
+              float         *out,
+              RlWorkspace   *ws,
+              guint          block)
 {
-  g_autoptr(RlWorkspace) own = NULL;
-  guint n_layers, in, n_out, width = 0, max_rank = 0;
+  guint n_layers = model->n_layers, in = model->layers[0].in;
+  guint n_out = model->layers[n_layers - 1].out, width = 0, max_rank = 0;
 
-  g_return_if_fail (model_usable (model));
-  g_return_if_fail (n == 0 || (x != NULL && out != NULL));
-
-  if (n == 0)
-    return;
-  if (ws == NULL)
-    ws = own = rl_workspace_new ();
-
-  n_layers = model->n_layers;
-  in = model->layers[0].in;
-  n_out = model->layers[n_layers - 1].out;
   for (guint l = 0; l + 1 < n_layers; l++)
     width = MAX (width, model->layers[l].out);
   for (guint l = 0; l < n_layers; l++)
     max_rank = MAX (max_rank, model->layers[l].rank);
 
-  {
-    guint block = MIN (n, RL_FORWARD_BLOCK);
-
-    if (width > 0)
-      {
-        ensure (&ws->buf[0], &ws->cap[0], (gsize) block * width);
-        ensure (&ws->buf[1], &ws->cap[1], (gsize) block * width);
-      }
-    if (max_rank > 0)
-      ensure (&ws->mid, &ws->mid_cap, (gsize) block * max_rank);
-  }
-
-  for (guint row = 0; row < n; row += RL_FORWARD_BLOCK)
+  block = MIN (n, block);
+  if (width > 0)
     {
-      guint rows = MIN (RL_FORWARD_BLOCK, n - row);
+      ensure (&ws->buf[0], &ws->cap[0], (gsize) block * width);
+      ensure (&ws->buf[1], &ws->cap[1], (gsize) block * width);
+    }
+  if (max_rank > 0)
+    ensure (&ws->mid, &ws->mid_cap, (gsize) block * max_rank);
+
+  for (guint row = 0; row < n; row += block)
+    {
+      guint rows = MIN (block, n - row);
       const float *src = x + (gsize) row * in;
 
       for (guint l = 0; l < n_layers; l++)
@@ -208,6 +215,106 @@ rl_model_forward (const RlModel *model,
           src = dst;
         }
     }
+}
+
+typedef struct
+{
+  const RlModel *model;
+  const float   *x;
+  guint          n;
+  float         *out;
+  RlWorkspace   *ws;
+  guint          block;
+} Share;
+
+static gpointer
+share_worker (gpointer data)
+{
+  Share *share = data;
+
+  forward_rows (share->model, share->x, share->n, share->out, share->ws, share->block);
+  return NULL;
+}
+
+/* One contiguous share of whole blocks per worker; FALSE (nothing done)
+ * when the batch is too small to split or another split forward runs. */
+static gboolean
+forward_split (const RlModel *model,
+               const float   *x,
+               guint          n,
+               float         *out,
+               RlWorkspace   *ws,
+               guint          block)
+{
+  guint n_workers = MIN (g_get_num_processors (), RL_FORWARD_MAX_WORKERS);
+  guint in = model->layers[0].in, n_out = rl_model_output_size (model);
+  guint n_blocks = (n + block - 1) / block, per, saved;
+  GThread *threads[RL_FORWARD_MAX_WORKERS] = { NULL };
+  Share shares[RL_FORWARD_MAX_WORKERS];
+  guint n_shares = 0;
+
+  n_workers = MIN (n_workers, n_blocks / 2);   /* at least two blocks each */
+  if (n_workers < 2 || !g_atomic_int_compare_and_exchange (&split_forward_running, 0, 1))
+    return FALSE;
+
+  saved = rl_core_get_blas_threads ();
+  if (saved > 1)
+    rl_core_set_blas_threads (1);
+
+  per = (n_blocks + n_workers - 1) / n_workers * block;
+  for (guint row = 0; row < n; row += per, n_shares++)
+    {
+      Share *share = &shares[n_shares];
+
+      share->model = model;
+      share->x = x + (gsize) row * in;
+      share->n = MIN (per, n - row);
+      share->out = out + (gsize) row * n_out;
+      share->block = block;
+      if (n_shares == 0)
+        share->ws = ws;
+      else
+        {
+          if (ws->helpers[n_shares - 1] == NULL)
+            ws->helpers[n_shares - 1] = rl_workspace_new ();
+          share->ws = ws->helpers[n_shares - 1];
+          threads[n_shares] = g_thread_try_new ("rl-forward", share_worker, share, NULL);
+        }
+    }
+  share_worker (&shares[0]);
+  for (guint i = 1; i < n_shares; i++)
+    {
+      if (threads[i] != NULL)
+        g_thread_join (threads[i]);
+      else
+        share_worker (&shares[i]);   /* no thread to be had: do it here */
+    }
+
+  if (saved > 1)
+    rl_core_set_blas_threads (saved);
+  g_atomic_int_set (&split_forward_running, 0);
+  return TRUE;
+}
+
+void
+rl_model_forward (const RlModel *model,
+                  const float   *x,
+                  guint          n,
+                  float         *out,
+                  RlWorkspace   *ws)
+{
+  g_autoptr(RlWorkspace) own = NULL;
+
+  g_return_if_fail (model_usable (model));
+  g_return_if_fail (n == 0 || (x != NULL && out != NULL));
+
+  if (n == 0)
+    return;
+  if (ws == NULL)
+    ws = own = rl_workspace_new ();
+
+  if (!forward_split (model, x, n, out, ws, RL_FORWARD_BLOCK))
+    forward_rows (model, x, n, out, ws, RL_FORWARD_BLOCK);
 }
 
 guint
