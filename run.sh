@@ -21,7 +21,7 @@ packages=(build-essential meson ninja-build pkg-config gettext libglib2.0-dev li
           libgsl-dev libopenblas-dev libjson-glib-dev libgdk-pixbuf-2.0-dev libcairo2-dev
           desktop-file-utils appstream)
 if [[ $mode == test ]]; then
-  packages+=(xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi python3-gi)
+  packages+=(xvfb xauth xdotool imagemagick dbus dbus-x11 at-spi2-core python3-pyatspi python3-gi python3-numpy)
 fi
 
 missing=()

@@ -692,7 +692,7 @@ main (int   argc,
       char *argv[])
 {
   Options opt = {
-    .threads = 2, .repeats = 7, .train_epochs = 1, .svd_repeats = 3,
+    .threads = 2, .repeats = 15, .train_epochs = 1, .svd_repeats = 3,
   };
   GOptionEntry entries[] = {
     { "data", 0, 0, G_OPTION_ARG_FILENAME, &opt.data_dir, "MNIST folder (default: $RANKLAB_MNIST_DIR)", "DIR" },
@@ -701,7 +701,7 @@ main (int   argc,
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &opt.csv_path, "Write every figure as CSV", "FILE" },
     { "ranks", 0, 0, G_OPTION_ARG_STRING, &opt.ranks_text, "Ranks (default 1,5,10,15,20,25,50,100)", "LIST" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &opt.threads, "OpenBLAS threads (default 2)", "N" },
-    { "repeats", 0, 0, G_OPTION_ARG_INT, &opt.repeats, "Timed forward runs per model (default 7)", "N" },
+    { "repeats", 0, 0, G_OPTION_ARG_INT, &opt.repeats, "Timed forward runs per model (default 15)", "N" },
     { "train-epochs", 0, 0, G_OPTION_ARG_INT, &opt.train_epochs, "Epochs timed per preset (default 1; --full: 5)", "N" },
     { "svd-repeats", 0, 0, G_OPTION_ARG_INT, &opt.svd_repeats, "SVD computations timed (default 3)", "N" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &opt.full, "5-epoch trains and the peak-memory target", NULL },

@@ -95,6 +95,32 @@ for shape, be in (("784x1028", "444.8"), ("1028x512", "341.8"), ("512x256", "170
     line = [l for l in p.stdout.splitlines() if shape in l]
     check(len(line) == 1 and be in line[0], f"info shows layer {shape} with break-even rank {be}")
 
+# export: the rank-25 model as safetensors (read back by info) and as .npz,
+# whose ZIP members are the safetensors names with the plan's factor shapes.
+exported = os.path.join(tmp, "r25.safetensors")
+p = run("export", "--model", model, "--rank", "25", exported)
+check(p.returncode == 0 and "107,466 parameters" in p.stdout, "export writes the rank-25 model (107,466 parameters)")
+p = run("info", "--model", exported)
+check(p.returncode == 0 and "25" in p.stdout, "info reads the exported factored model")
+npz = os.path.join(tmp, "r25.npz")
+p = run("export", "--model", model, "--rank", "25", "--plan", "auto", npz)
+check(p.returncode == 0 and os.path.exists(npz), "export writes an .npz")
+want = {"layers.0.a": (784, 25), "layers.0.b": (25, 1028), "layers.1.a": (1028, 25), "layers.1.b": (25, 512),
+        "layers.2.a": (512, 25), "layers.2.b": (25, 256), "layers.3.weight": (256, 10)}
+try:
+    import numpy
+except ImportError:
+    numpy = None
+if numpy is not None:
+    with numpy.load(npz) as z:
+        shapes = {k: z[k].shape for k in z.files if not k.endswith(".bias")}
+        check(shapes == want, f"numpy.load gives the auto plan's factor shapes: {shapes}")
+        check(z["layers.0.a"].dtype == numpy.float32, "the factors are float32")
+else:
+    import zipfile
+    names = {n[:-4] for n in zipfile.ZipFile(npz).namelist() if not n.endswith(".bias.npy")}
+    check(names == set(want), f"the .npz holds the auto plan's factors (numpy not installed: names only): {names}")
+
 # Bad input: clear message, non-zero exit, no crash.
 bad = os.path.join(tmp, "bad.safetensors")
 with open(model, "rb") as f:
@@ -107,7 +133,9 @@ for args, word in ((("sweep", "--data", DATA, "--model", bad), "truncated"),
                    (("sweep", "--data", os.path.join(tmp, "nowhere"), "--model", model), "nowhere"),
                    (("train", "--data", DATA, "--out", model, "--epochs", "-3"), "--epochs"),
                    (("predict", "--model", model, os.path.join(tmp, "sweep.csv")), "sweep.csv"),
-                   (("info", "--model", os.path.join(tmp, "missing.safetensors")), "missing")):
+                   (("info", "--model", os.path.join(tmp, "missing.safetensors")), "missing"),
+                   (("export", "--model", model, "--rank", "25", os.path.join(tmp, "out.txt")), ".npz"),
+                   (("export", "--model", model, "--rank", "0", npz), "--rank")):
     p = run(*args, expect=None)
     check(p.returncode not in (0, -6, -11) and p.returncode > 0 and word in p.stderr,
           f"{args[0]} refuses bad input with a message naming '{word}' (exit {p.returncode}: {p.stderr.strip()[:120]})")

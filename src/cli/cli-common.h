@@ -15,6 +15,7 @@ int  cli_info       (int argc, char **argv);
 int  cli_finetune   (int argc, char **argv);
 int  cli_plan       (int argc, char **argv);
 int  cli_run        (int argc, char **argv);
+int  cli_export     (int argc, char **argv);
 
 /* Shared by finetune, plan and run (cli-plan.c, cli-finetune.c). */
 #define CLI_VAL_START RL_BUDGET_VAL_START   /* validation: training images 50,000–59,999 */

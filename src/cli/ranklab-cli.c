@@ -20,6 +20,7 @@ static const struct
   { "finetune", cli_finetune, "compress a model, then fine-tune the factors to win accuracy back" },
   { "plan",    cli_plan,    "per-layer ranks from an energy threshold or a parameter budget" },
   { "run",     cli_run,     "carry out an experiment file and report its figures" },
+  { "export",  cli_export,  "save the model truncated to a rank as safetensors or NumPy .npz" },
 };
 
 static void
