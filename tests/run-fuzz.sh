@@ -47,7 +47,6 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:allocator_m
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$ROOT/tests/fuzz/ubsan.supp}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0}"
 export G_SLICE=always-malloc
-export RL_FUZZ_SKIP_KNOWN=1   # see fuzz_skip_known () in tests/fuzz/fuzz-common.h
 
 status=0
 for t in $TARGETS; do

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rl-core.h"
+#include "rl-json.h"
 
 static char *tmp_dir;
 
@@ -266,10 +267,45 @@ test_refusals (void)
              "\"plan\":{\"mode\":\"uniform\",\"rank\":5}}", RL_ERROR_FORMAT, "one JSON object");
   check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\xff\","
              "\"plan\":{\"mode\":\"uniform\",\"rank\":5}}", RL_ERROR_FORMAT, "UTF-8");
-  /* json-glib 1.6 turns the escape \600 into a byte that is not UTF-8. */
+  /* json-glib 1.6 turns the escape \600 into a byte that is not UTF-8; it is
+   * not JSON, and refused before json-glib sees it (byte 72 is the backslash). */
   check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
              "\"description\":\"pe\\600e9\",\"plan\":{\"mode\":\"uniform\",\"rank\":5}}",
-             RL_ERROR_FORMAT, "'description' is not valid UTF-8");
+             RL_ERROR_FORMAT, "escape in a JSON string at byte 72");
+  /* Escapes json-glib 1.6 gets wrong: a lone surrogate makes it swallow the
+   * text after it (and leak), \uzzzz and \x it accepts, \u0000 cuts a name. */
+  static const char *const bad_strings[] = {
+    "\"d\\ud800\"", "\"d\\udc00x\"", "\"d\\ud800\\u0041\"", "\"d\\uzzzz\"", "\"d\\x41\"",
+    "\"d\\u0000\"", "\"d\\u12\"", "\"d\tx\"", "\"d\\",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_strings); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+                                               "\"description\":%s,\"plan\":{\"mode\":\"uniform\",\"rank\":5}}",
+                                               bad_strings[i]);
+
+      check_bad (json, RL_ERROR_FORMAT, "escape in a JSON string at byte 71");
+    }
+}
+
+static void
+test_json_strings (void)
+{
+  gsize bad = 0;
+
+  /* Strict JSON strings pass, whatever else the text holds. */
+  g_assert_true (rl_json_strings_valid ("{\"a\\ud83d\\ude00\":\"\\u00e9\\n\\\"\\/\"}", 32, NULL));
+  g_assert_true (rl_json_strings_valid ("{\"a\":[1,2]}", 11, NULL));
+  /* The offset names the offending escape or character. */
+  g_assert_false (rl_json_strings_valid ("{\"ab\\ud800\":1}", 14, &bad));
+  g_assert_cmpuint (bad, ==, 4);
+  g_assert_false (rl_json_strings_valid ("{\"a\":\"x\\ude00\"}", 15, &bad));
+  g_assert_cmpuint (bad, ==, 7);
+  g_assert_false (rl_json_strings_valid ("{\"a\n\":1}", 8, &bad));
+  g_assert_cmpuint (bad, ==, 3);
+  /* A high surrogate needs a low one right after it, not another high one. */
+  g_assert_false (rl_json_strings_valid ("\"\\ud800\\ud800\"", 14, &bad));
+  g_assert_cmpuint (bad, ==, 1);
 }
 
 static void
@@ -400,6 +436,7 @@ main (int   argc,
   g_test_add_func ("/experiment/round-trip", test_round_trip);
   g_test_add_func ("/experiment/model-path", test_model_path);
   g_test_add_func ("/experiment/refusals", test_refusals);
+  g_test_add_func ("/experiment/json-strings", test_json_strings);
   g_test_add_func ("/experiment/load-errors", test_load_errors);
   g_test_add_func ("/experiment/check-model", test_check_model);
 

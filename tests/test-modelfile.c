@@ -413,6 +413,10 @@ test_refuse_malformed_json (void)
     "{\"__metadata__\":{\"format\":\"ranklab-mlp\"}}",                       /* metadata only */
     "{\"__metadata__\":{\"format\":\"\\ud800x\"}}",                         /* lone surrogate */
     "{\"__metadata__\":{\"format\":\"ranklab-mlp\"}}[]",                     /* a second value */
+    /* json-glib 1.6 swallows the text after a lone surrogate and leaks: */
+    "{\"__metadata__\":{\"versi\\ud800\"sizes\":\"4,3\"}}",
+    "{\"layers.0.bias\\ud800\\ud80ab-\":[96,1284]}",
+    "{\"__metadata__\":{\"format\":\"\\uzzzz\"}}",                          /* not hex */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -421,6 +425,8 @@ test_refuse_malformed_json (void)
       g_autoptr(GError) error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
 
       g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+      if (strstr (bad[i], "\\u") != NULL)
+        g_assert_nonnull (strstr (error->message, "escape in a JSON string"));
     }
 }
 

@@ -483,6 +483,7 @@ rl_experiment_parse (const char  *json,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RlExperiment) exp = rl_experiment_new (NULL);
   g_autoptr(GError) local = NULL;
+  gsize bad = 0;
 
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -504,6 +505,12 @@ rl_experiment_parse (const char  *json,
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
                    "not one JSON object (only spaces may stand before or after it)");
+      return NULL;
+    }
+  if (!rl_json_strings_valid (json, (gsize) len, &bad))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT, bad);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, json, len, &local))

@@ -1,6 +1,8 @@
 /* rl-json.c — see rl-json.h. */
 #include "rl-json.h"
 
+#include <string.h>
+
 gboolean
 rl_json_is_one_object (const char *text,
                       gsize       len)
@@ -44,4 +46,83 @@ rl_json_is_one_object (const char *text,
     if (!g_ascii_isspace (text[i]))
       return FALSE;
   return TRUE;
+}
+
+/* The value of the four hex digits at text[i..i+4), or -1. */
+static gint
+hex4 (const char *text,
+      gsize       len,
+      gsize       i)
+{
+  gint v = 0;
+
+  if (i + 4 > len)
+    return -1;
+  for (gsize k = i; k < i + 4; k++)
+    {
+      gint d = g_ascii_xdigit_value (text[k]);
+
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+gboolean
+rl_json_strings_valid (const char *text,
+                       gsize       len,
+                       gsize      *bad_offset)
+{
+  gboolean in_string = FALSE;
+  gsize i;
+
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+
+  for (i = 0; i < len; i++)
+    {
+      guchar c = (guchar) text[i];
+
+      if (!in_string)
+        {
+          in_string = c == '"';
+          continue;
+        }
+      if (c == '"')
+        in_string = FALSE;
+      else if (c < 0x20)
+        goto bad;
+      else if (c == '\\')
+        {
+          gint u;
+
+          if (i + 1 >= len)
+            goto bad;
+          if (strchr ("\"\\/bfnrt", text[i + 1]) != NULL && text[i + 1] != '\0')
+            {
+              i++;
+              continue;
+            }
+          if (text[i + 1] != 'u' || (u = hex4 (text, len, i + 2)) <= 0)
+            goto bad;
+          if (u >= 0xDC00 && u <= 0xDFFF)
+            goto bad;
+          if (u >= 0xD800 && u <= 0xDBFF)
+            {
+              gint lo = i + 12 <= len && text[i + 6] == '\\' && text[i + 7] == 'u'
+                        ? hex4 (text, len, i + 8) : -1;
+
+              if (lo < 0xDC00 || lo > 0xDFFF)
+                goto bad;
+              i += 6;
+            }
+          i += 5;
+        }
+    }
+  return TRUE;
+
+bad:
+  if (bad_offset != NULL)
+    *bad_offset = i;
+  return FALSE;
 }

@@ -14,4 +14,15 @@ G_BEGIN_DECLS
 gboolean rl_json_is_one_object (const char *text,
                                 gsize       len);
 
+/* TRUE when every string in text[0..len) is strict JSON: no raw control
+ * character, escapes only among \" \\ \/ \b \f \n \r \t and \uXXXX with
+ * four hex digits, no \u0000, and UTF-16 surrogates only as a high one
+ * directly followed by a low one. json-glib 1.6's scanner accepts "\uzzzz"
+ * and "\x", and a lone surrogate makes it swallow the text after it (so
+ * '{"a\ud800"b":1}' parses) and leak nodes. On FALSE, *bad_offset (when
+ * not NULL) is the byte offset of the offending character or escape. */
+gboolean rl_json_strings_valid (const char *text,
+                                gsize       len,
+                                gsize      *bad_offset);
+
 G_END_DECLS

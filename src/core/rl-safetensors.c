@@ -338,6 +338,7 @@ rl_st_reader_new (const guint8  *data,
   g_autoptr(RlStReader) reader = NULL;
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local = NULL;
+  gsize bad = 0;
   DupCheck dc = { NULL, FALSE, NULL };
   JsonObjectIter iter;
   const char *name;
@@ -389,6 +390,13 @@ rl_st_reader_new (const guint8  *data,
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
                    "header is not one JSON object (only spaces may stand before or after it)");
+      return NULL;
+    }
+  if (!rl_json_strings_valid (header, header_len, &bad))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "header has an invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT,
+                   (gsize) 8 + bad);
       return NULL;
     }
 
