@@ -115,15 +115,14 @@ is_valid_y_format (const char *fmt)
   return conversions == 1;
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* A value for the tooltip and the accessible description: all its digits
+ * (0.9661), where the tick format would round neighbours alike (0.97). */
 static char *
 format_y (RlChartView *self,
           double       y)
 {
-  return g_strdup_printf (self->y_format, y);
+  return g_strdup_printf ("%g", y);
 }
-#pragma GCC diagnostic pop
 
 static gboolean
 is_dark (const GdkRGBA *fg)

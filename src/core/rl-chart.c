@@ -1098,7 +1098,7 @@ draw_marker_values (cairo_t           *cr,
        * the app shows beside the chart. */
       if (!series_has_x (&spec->series[s], spec->marker_x))
         continue;
-      format_value (texts[n], sizeof texts[n], v, 0.0, spec->y_format);
+      format_value (texts[n], sizeof texts[n], v, 0.0, NULL);   /* 4 digits: 0.9661, not the ticks' 0.97 */
       ys[n] = px_y (L, v);
       who[n] = &spec->series[s];
       dot (cr, spec, who[n], x, ys[n], L->lw * 1.8, L->lw * 0.7);
@@ -1194,7 +1194,7 @@ draw_hover (cairo_t           *cr,
             dot (cr, spec, se, xs, py, L->lw * 2.2, L->lw * 0.8);
             top = MIN (top, py);
             bottom = MAX (bottom, py);
-            format_value (buf, sizeof buf, se->y[i], 0.0, spec->y_format);
+            format_value (buf, sizeof buf, se->y[i], 0.0, NULL);
             g_ptr_array_add (lines, g_strdup_printf ("%s: %s", name, buf));
             g_array_append_val (owners, se);
             break;

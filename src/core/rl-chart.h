@@ -29,7 +29,8 @@ typedef struct
   gboolean             log_y;
   double               marker_x;     /* vertical line at the current rank; NAN = none */
   double               hover_x;      /* point to annotate; NAN = none */
-  const char          *y_format;     /* printf format for y tick labels, e.g. "%.2f" */
+  const char          *y_format;     /* printf format for y tick labels, e.g. "%.2f"; value
+                                        labels (current rank, hover) always get ~4 digits */
   double               fg_r, fg_g, fg_b;   /* text/axes colour (theme) */
   gboolean             dark;         /* dark theme */
 } RlChartSpec;
