@@ -527,42 +527,53 @@ measure (const RlModel   *model,
   fig->accuracy = acc.accuracy;
 }
 
-/* The median forward time of model over test, in fig->latency_s. Returns
- * FALSE when cancellable was cancelled between two timed runs: the runs are
+static double
+median_of (double *t,
+           guint   n)
+{
+  for (guint i = 1; i < n; i++)
+    for (guint j = i; j > 0 && t[j - 1] > t[j]; j--)
+      {
+        double x = t[j];
+        t[j] = t[j - 1];
+        t[j - 1] = x;
+      }
+  return n % 2 == 1 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* The median forward time over test of each of n_models models, in
+ * figs[k]->latency_s. The models take turns run by run, so that a change in
+ * the machine's load (a sweep on the other core, another program) weighs on
+ * all of them alike and their ratio, the speed-up, stays honest. Returns
+ * FALSE when cancellable was cancelled between two timed runs: runs are
  * timed one at a time (as rl_eval_latency times them) so that a newer
  * request need not wait for seconds of timing of a large model. */
 static gboolean
-time_forward (const RlModel   *model,
-              const RlDataset *test,
-              RlWorkspace     *ws,
-              GCancellable    *cancellable,
-              RlFigures       *fig)
+time_forwards (const RlModel   *const *models,
+               RlFigures       *const *figs,
+               guint                   n_models,
+               const RlDataset        *test,
+               RlWorkspace            *ws,
+               GCancellable           *cancellable)
 {
-  double times[LATENCY_REPEATS];
+  double times[2][LATENCY_REPEATS];
 
+  g_return_val_if_fail (n_models <= G_N_ELEMENTS (times), FALSE);
   if (test == NULL)
     return TRUE;
   for (guint i = 0; i < LATENCY_WARMUP + LATENCY_REPEATS; i++)
-    {
-      RlLatency lat;
-
-      if (g_cancellable_is_cancelled (cancellable))
-        return FALSE;
-      rl_eval_latency (model, test, 0, 1, ws, &lat);
-      if (i >= LATENCY_WARMUP)
-        times[i - LATENCY_WARMUP] = lat.median_s;
-    }
-  /* The median of the timed runs. */
-  for (guint i = 1; i < LATENCY_REPEATS; i++)
-    for (guint j = i; j > 0 && times[j - 1] > times[j]; j--)
+    for (guint k = 0; k < n_models; k++)
       {
-        double t = times[j];
-        times[j] = times[j - 1];
-        times[j - 1] = t;
+        RlLatency lat;
+
+        if (g_cancellable_is_cancelled (cancellable))
+          return FALSE;
+        rl_eval_latency (models[k], test, 0, 1, ws, &lat);
+        if (i >= LATENCY_WARMUP)
+          times[k][i - LATENCY_WARMUP] = lat.median_s;
       }
-  fig->latency_s = (LATENCY_REPEATS % 2 == 1)
-    ? times[LATENCY_REPEATS / 2]
-    : 0.5 * (times[LATENCY_REPEATS / 2 - 1] + times[LATENCY_REPEATS / 2]);
+  for (guint k = 0; k < n_models; k++)
+    figs[k]->latency_s = median_of (times[k], LATENCY_REPEATS);
   return TRUE;
 }
 
@@ -599,22 +610,28 @@ eval_thread (GTask        *task,
       res->has_original = (ed->work & RL_EVAL_ORIGINAL_ACCURACY) != 0;
     }
   measure (res->compressed, ed->test, ed->known_accuracy, ws, &res->current);
-  if (ed->work & RL_EVAL_LATENCY)
+  if (ed->work & (RL_EVAL_LATENCY | RL_EVAL_ORIGINAL_LATENCY))
     {
-      if (!time_forward (res->compressed, ed->test, ws, cancellable, &res->current))
+      const RlModel *models[2];
+      RlFigures *figs[2];
+      guint n = 0;
+
+      if (ed->work & RL_EVAL_LATENCY)
+        {
+          models[n] = res->compressed;
+          figs[n++] = &res->current;
+        }
+      if (ed->work & RL_EVAL_ORIGINAL_LATENCY)
+        {
+          models[n] = ed->box->dense;
+          figs[n++] = &res->original;
+        }
+      if (!time_forwards (models, figs, n, ed->test, ws, cancellable))
         {
           g_task_return_error_if_cancelled (task);
           return;
         }
-    }
-  if (ed->work & RL_EVAL_ORIGINAL_LATENCY)
-    {
-      if (!time_forward (ed->box->dense, ed->test, ws, cancellable, &res->original))
-        {
-          g_task_return_error_if_cancelled (task);
-          return;
-        }
-      res->has_original_latency = TRUE;
+      res->has_original_latency = (ed->work & RL_EVAL_ORIGINAL_LATENCY) != 0;
     }
   res->current.rank = ed->rank;
 
