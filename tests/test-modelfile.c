@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -653,6 +654,65 @@ test_atomic_replace (void)
 
 /* The write itself fails half-way (file size limit): old file intact, no
  * temporary file left. Works as root too. Runs in a subprocess. */
+/* A save killed at any moment (SIGKILL: no handler, no clean-up) leaves the
+ * file it was replacing whole: byte for byte the old model or the new one,
+ * never a mixture or a truncated file. */
+static void
+test_atomic_killed (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "m.safetensors", NULL);
+  const guint big_sizes[] = { 784, 1028, 512, 256, 10 };
+  g_autoptr(RlModel) old_model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(RlModel) new_model = make_dense (big_sizes, G_N_ELEMENTS (big_sizes), 2);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_bytes = NULL;
+  g_autofree char *new_bytes = NULL;
+  gsize old_len, new_len;
+  guint saw_old = 0, saw_new = 0;
+
+  g_assert_true (rl_model_save (new_model, path, &error));
+  g_assert_true (g_file_get_contents (path, &new_bytes, &new_len, NULL));
+  g_assert_true (rl_model_save (old_model, path, &error));
+  g_assert_true (g_file_get_contents (path, &old_bytes, &old_len, NULL));
+
+  for (guint round = 0; round < 24; round++)
+    {
+      g_autofree char *now = NULL;
+      gsize now_len;
+      int status;
+      pid_t pid = fork ();
+
+      g_assert_cmpint (pid, >=, 0);
+      if (pid == 0)
+        {
+          /* The child saves the 5.9 MB model over and over until killed. */
+          for (;;)
+            if (!rl_model_save (new_model, path, NULL))
+              _exit (3);
+        }
+      /* Kill it somewhere inside a save: 0 to ~60 ms after the start. */
+      g_usleep ((round * 2503) % 60000);
+      g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_assert_true (WIFSIGNALED (status));
+
+      g_assert_true (g_file_get_contents (path, &now, &now_len, NULL));
+      if (now_len == old_len && memcmp (now, old_bytes, old_len) == 0)
+        saw_old++;
+      else if (now_len == new_len && memcmp (now, new_bytes, new_len) == 0)
+        saw_new++;
+      else
+        g_error ("round %u: a killed save left %" G_GSIZE_FORMAT " bytes that are neither model", round, now_len);
+
+      /* Back to the old model for the next round. */
+      g_assert_true (rl_model_save (old_model, path, &error));
+    }
+  g_test_message ("killed saves: %u left the old file, %u the new one", saw_old, saw_new);
+  g_assert_cmpuint (saw_old + saw_new, ==, 24);
+  rm_rf (dir);
+}
+
 static void
 test_atomic_fsize (void)
 {
@@ -857,6 +917,7 @@ main (int    argc,
   g_test_add_func ("/modelfile/failed-load-keeps-model", test_failed_load_keeps_model);
   g_test_add_func ("/modelfile/atomic/readonly", test_atomic_replace);
   g_test_add_func ("/modelfile/atomic/fsize", test_atomic_fsize);
+  g_test_add_func ("/modelfile/atomic/killed", test_atomic_killed);
   g_test_add_func ("/modelfile/svd/roundtrip", test_svd_roundtrip);
   g_test_add_func ("/modelfile/svd/cache", test_svd_cache);
 
