@@ -270,6 +270,72 @@ test_huge_header (void)
   g_assert_nonnull (strstr (error->message, "10000×10000"));
 }
 
+/* Only PNG, JPEG, GIF, BMP and PNM reach GdkPixbuf, known by their bytes;
+ * a BMP header is checked first (fuzzing found GdkPixbuf's BMP loader
+ * allocating the 2 GB its info-header size claimed). */
+static void
+test_formats (void)
+{
+  static const guint8 grey[6] = { 0, 50, 100, 150, 200, 250 };
+  /* tests/fuzz/regressions/image/oom-8bd2dd09…: "BM", then an info header
+   * of 0x80302e00 bytes. */
+  static const guint8 bmp_huge_header[34] = {
+    0x42, 0x4d, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x32, 0x0a, 0, 0x2e, 0x30, 0x80, 0x60, 0x60,
+    0x60, 0x60, 0x50, 0x20, 0x40, 0x20, 0x60, 0x39, 0x40, 0xc0, 0x50, 0x34, 0x0a, 0x31,
+  };
+  static const guint8 tga[18] = { 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 8, 0 };
+  const struct { const char *name; const guint8 *data; gsize len; const char *says; } bad[] = {
+    { "huge.bmp", bmp_huge_header, sizeof bmp_huge_header, "invalid header size" },
+    { "short.bmp", bmp_huge_header, 20, "too short" },
+    { "grey.tga", tga, sizeof tga, "not a PNG, JPEG, GIF, BMP or PGM/PNM image" },
+    { "d.xpm", (const guint8 *) "/* XPM */\nstatic char *d[] = {\"1 1 1 1\",\". c #000000\",\".\"};\n", 60,
+      "not a PNG, JPEG, GIF, BMP or PGM/PNM image" },
+    { "empty.png", (const guint8 *) "", 0, "an empty file" },
+  };
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 3, 2);
+  g_autofree char *bmp = tmp_path ("ok.bmp");
+  g_autofree char *jpg = tmp_path ("ok.jpg");
+  g_autoptr(GError) error = NULL;
+  g_autofree float *g = NULL;
+  g_autofree float *gj = NULL;
+  guint w = 0, h = 0;
+
+  for (guint y = 0; y < 2; y++)
+    for (guint x = 0; x < 3; x++)
+      {
+        guint8 *p = gdk_pixbuf_get_pixels (pb) + y * gdk_pixbuf_get_rowstride (pb) + x * 3;
+        p[0] = p[1] = p[2] = grey[y * 3 + x];
+      }
+  /* A BMP GdkPixbuf writes itself reads back exactly; a JPEG loads. */
+  g_assert_true (gdk_pixbuf_save (pb, bmp, "bmp", &error, NULL));
+  g = rl_image_load_grey (bmp, &w, &h, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (w, ==, 3);
+  g_assert_cmpuint (h, ==, 2);
+  for (guint i = 0; i < 6; i++)
+    g_assert_cmpfloat_with_epsilon (g[i], grey[i] / 255.0f, 1e-6);
+  g_assert_true (gdk_pixbuf_save (pb, jpg, "jpeg", &error, "quality", "100", NULL));
+  gj = rl_image_load_grey (jpg, &w, &h, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (w * h, ==, 6);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = tmp_path (bad[i].name);
+
+      g_assert_true (g_file_set_contents (path, (const char *) bad[i].data, (gssize) bad[i].len, NULL));
+      g_assert_null (rl_image_load_grey (path, &w, &h, &error));
+      g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+      g_assert_nonnull (strstr (error->message, bad[i].name));
+      g_assert_nonnull (strstr (error->message, bad[i].says));
+      g_clear_error (&error);
+    }
+
+  /* A folder is not an image either. */
+  g_assert_null (rl_image_load_grey (tmp_dir, &w, &h, &error));
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -287,6 +353,7 @@ main (int   argc,
   g_test_add_func ("/image/one-pixel", test_one_pixel);
   g_test_add_func ("/image/not-an-image", test_not_an_image);
   g_test_add_func ("/image/huge-header", test_huge_header);
+  g_test_add_func ("/image/formats", test_formats);
 
   ret = g_test_run ();
 

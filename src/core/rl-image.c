@@ -1,8 +1,13 @@
-/* rl-image.c — image files (PNG, PGM, anything GdkPixbuf reads) as grey.
+/* rl-image.c — image files (PNG, JPEG, GIF, BMP, PGM/PNM) as grey.
  *
- * The file's header is read first with gdk_pixbuf_get_file_info (), which
- * stops once the size is known, so a non-image or a header claiming a huge
- * size is refused before any pixel buffer is allocated. GdkPixbuf's "pnm"
+ * Only these formats are handed to GdkPixbuf, recognised by their first
+ * bytes: its other loaders (TGA, ICO, XPM, ANI, …) see little use for a
+ * digit and much hostile input, and even its BMP loader allocates whatever
+ * a header claims (a 2 GB info-header size, found by fuzzing), so a BMP's
+ * header is checked here first. The file's header is then read with
+ * gdk_pixbuf_get_file_info (), which stops once the size is known, so a
+ * header claiming a huge size is refused before any pixel buffer is
+ * allocated. GdkPixbuf's "pnm"
  * loader (checked on Debian 12, gdk-pixbuf 2.42.10) reads both P2 and P5
  * PGM, 8- and 16-bit, so no PGM parser of our own is needed.
  *
@@ -17,27 +22,90 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rl-error.h"
 #include "rl-preprocess.h"
 
-/* A readable-file check that gives the operating system's reason. */
-static gboolean
-check_readable (const char  *path,
-                GError     **error)
+static guint32
+le32 (const guint8 *p)
 {
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24;
+}
+
+/* NULL when head (the first n bytes of a file of size bytes) starts an
+ * image in a format we decode, else why not. */
+static const char *
+sniff (const guint8 *head,
+       gsize         n,
+       goffset       size)
+{
+  static const guint8 png[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+
+  if (n >= 8 && memcmp (head, png, 8) == 0)
+    return NULL;
+  if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
+    return NULL;
+  if (n >= 6 && (memcmp (head, "GIF87a", 6) == 0 || memcmp (head, "GIF89a", 6) == 0))
+    return NULL;
+  if (n >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6' && g_ascii_isspace (head[2]))
+    return NULL;
+  if (n >= 2 && head[0] == 'B' && head[1] == 'M')
+    {
+      guint32 info;
+
+      if (n < 26)
+        return "a BMP file too short for its header";
+      /* BITMAPFILEHEADER (14 bytes), then the info header's own size:
+       * one of the sizes Windows and OS/2 define. */
+      info = le32 (head + 14);
+      if (info != 12 && info != 16 && info != 40 && info != 52 && info != 56 &&
+          info != 64 && info != 108 && info != 124)
+        return "a BMP file with an invalid header size";
+      if ((goffset) le32 (head + 10) > size || 14 + (goffset) info > size)
+        return "a BMP file whose header points past its end";
+      return NULL;
+    }
+  return "not a PNG, JPEG, GIF, BMP or PGM/PNM image";
+}
+
+/* Opens path (a readable-file check that gives the operating system's
+ * reason) and refuses what is not an image in a format we decode. */
+static gboolean
+check_file (const char  *path,
+            const char  *display,
+            GError     **error)
+{
+  guint8 head[32];
+  GStatBuf st;
+  gssize n;
+  const char *why;
   int fd = g_open (path, O_RDONLY, 0);
 
-  if (fd < 0)
+  if (fd < 0 || fstat (fd, &st) != 0 || (n = read (fd, head, sizeof head)) < 0)
     {
       int saved_errno = errno;
-      g_autofree char *display = g_filename_display_name (path);
 
+      if (fd >= 0)
+        g_close (fd, NULL);
       g_set_error (error, RL_ERROR, RL_ERROR_IO,
                    "Cannot open image “%s”: %s", display, g_strerror (saved_errno));
       return FALSE;
     }
   g_close (fd, NULL);
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "Cannot open image “%s”: not a regular file", display);
+      return FALSE;
+    }
+  why = n == 0 ? "an empty file" : sniff (head, (gsize) n, st.st_size);
+  if (why != NULL)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "“%s” is %s", display, why);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -65,15 +133,14 @@ rl_image_load_grey (const char *path,
   *height = 0;
   display = g_filename_display_name (path);
 
-  if (!check_readable (path, error))
+  if (!check_file (path, display, error))
     return NULL;
 
   format = gdk_pixbuf_get_file_info (path, &w, &h);
   if (format == NULL)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "“%s” is not an image in a format this system can read "
-                   "(PNG, PGM, JPEG, …)", display);
+                   "“%s” is not an image GdkPixbuf can read", display);
       return NULL;
     }
   else if (w <= 0 || h <= 0)
