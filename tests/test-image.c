@@ -1,4 +1,5 @@
 /* test-image.c — image files → grey → 28×28 (rl-image.c). */
+#include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -270,9 +271,9 @@ test_huge_header (void)
   g_assert_nonnull (strstr (error->message, "10000×10000"));
 }
 
-/* Only PNG, JPEG, GIF, BMP and PNM reach GdkPixbuf, known by their bytes;
- * a BMP header is checked first (fuzzing found GdkPixbuf's BMP loader
- * allocating the 2 GB its info-header size claimed). */
+/* Only PNG, JPEG, GIF and PNM reach GdkPixbuf, known by their bytes:
+ * fuzzing found its BMP loader allocating what a header claims (2.15 GB for
+ * an info-header size, 4.2 GB for a colour count). */
 static void
 test_formats (void)
 {
@@ -285,18 +286,16 @@ test_formats (void)
   };
   static const guint8 tga[18] = { 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 8, 0 };
   const struct { const char *name; const guint8 *data; gsize len; const char *says; } bad[] = {
-    { "huge.bmp", bmp_huge_header, sizeof bmp_huge_header, "invalid header size" },
-    { "short.bmp", bmp_huge_header, 20, "too short" },
-    { "grey.tga", tga, sizeof tga, "not a PNG, JPEG, GIF, BMP or PGM/PNM image" },
+    { "huge.bmp", bmp_huge_header, sizeof bmp_huge_header, "not a PNG, JPEG, GIF or PGM/PNM image" },
+    { "grey.tga", tga, sizeof tga, "not a PNG, JPEG, GIF or PGM/PNM image" },
     { "d.xpm", (const guint8 *) "/* XPM */\nstatic char *d[] = {\"1 1 1 1\",\". c #000000\",\".\"};\n", 60,
-      "not a PNG, JPEG, GIF, BMP or PGM/PNM image" },
+      "not a PNG, JPEG, GIF or PGM/PNM image" },
     { "empty.png", (const guint8 *) "", 0, "an empty file" },
   };
   g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 3, 2);
   g_autofree char *bmp = tmp_path ("ok.bmp");
   g_autofree char *jpg = tmp_path ("ok.jpg");
   g_autoptr(GError) error = NULL;
-  g_autofree float *g = NULL;
   g_autofree float *gj = NULL;
   guint w = 0, h = 0;
 
@@ -306,18 +305,17 @@ test_formats (void)
         guint8 *p = gdk_pixbuf_get_pixels (pb) + y * gdk_pixbuf_get_rowstride (pb) + x * 3;
         p[0] = p[1] = p[2] = grey[y * 3 + x];
       }
-  /* A BMP GdkPixbuf writes itself reads back exactly; a JPEG loads. */
-  g_assert_true (gdk_pixbuf_save (pb, bmp, "bmp", &error, NULL));
-  g = rl_image_load_grey (bmp, &w, &h, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (w, ==, 3);
-  g_assert_cmpuint (h, ==, 2);
-  for (guint i = 0; i < 6; i++)
-    g_assert_cmpfloat_with_epsilon (g[i], grey[i] / 255.0f, 1e-6);
+  /* A JPEG loads, with its size. */
   g_assert_true (gdk_pixbuf_save (pb, jpg, "jpeg", &error, "quality", "100", NULL));
   gj = rl_image_load_grey (jpg, &w, &h, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (w * h, ==, 6);
+  g_assert_cmpuint (w, ==, 3);
+  g_assert_cmpuint (h, ==, 2);
+  /* Even a well-formed BMP is refused, by its bytes. */
+  g_assert_true (gdk_pixbuf_save (pb, bmp, "bmp", &error, NULL));
+  g_assert_null (rl_image_load_grey (bmp, &w, &h, &error));
+  g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+  g_clear_error (&error);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -331,9 +329,10 @@ test_formats (void)
       g_clear_error (&error);
     }
 
-  /* A folder is not an image either. */
+  /* A folder is not an image either, and says so. */
   g_assert_null (rl_image_load_grey (tmp_dir, &w, &h, &error));
   g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, g_strerror (EISDIR)));
 }
 
 int

@@ -12,7 +12,7 @@ cli_predict (int    argc,
   g_autofree char *model_path = NULL, *plan_name = NULL;
   gint rank = CLI_UNSET;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE - classify a digit image (PNG, JPEG, GIF, BMP or PGM; any size, either polarity)");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE - classify a digit image (PNG, JPEG, GIF or PGM; any size, either polarity)");
   g_autoptr(RlModel) model = NULL;
   g_autofree float *probs = NULL;
   float input[RL_DIGIT_PIXELS];

@@ -15,7 +15,7 @@ static const struct
 } commands[] = {
   { "train",   cli_train,   "train the study's network on MNIST and save it" },
   { "sweep",   cli_sweep,   "accuracy, latency, parameters and memory at each rank" },
-  { "predict", cli_predict, "classify an image file (PNG, JPEG, GIF, BMP, PGM)" },
+  { "predict", cli_predict, "classify an image file (PNG, JPEG, GIF, PGM)" },
   { "info",    cli_info,    "layers, shapes, parameters and singular values of a model" },
   { "finetune", cli_finetune, "compress a model, then fine-tune the factors to win accuracy back" },
   { "plan",    cli_plan,    "per-layer ranks from an energy threshold or a parameter budget" },
