@@ -288,6 +288,28 @@ test_refusals (void)
     }
 }
 
+/* json-glib parses recursively: 100,000 levels (a 600 KB file, under the
+ * 1 MB ceiling) overflowed the stack. Refused by depth before parsing. */
+static void
+test_deep_nesting (void)
+{
+  for (guint depth = RL_JSON_MAX_DEPTH + 1; depth <= 100000; depth *= 40)
+    {
+      GString *json = g_string_new (NULL);
+      g_autofree char *text = NULL;
+
+      for (guint i = 0; i < depth; i++)
+        g_string_append (json, "{\"a\":");
+      g_string_append (json, "1");
+      for (guint i = 0; i < depth; i++)
+        g_string_append_c (json, '}');
+      text = g_string_free (json, FALSE);
+      check_bad (text, RL_ERROR_FORMAT, "nested more than 64 deep");
+    }
+  /* Depth counts arrays too, and not brackets inside strings. */
+  g_assert_cmpuint (rl_json_depth ("{\"a\":[[1],{\"b\":\"[[[[\"}]}", 25), ==, 3);
+}
+
 static void
 test_json_strings (void)
 {
@@ -437,6 +459,7 @@ main (int   argc,
   g_test_add_func ("/experiment/model-path", test_model_path);
   g_test_add_func ("/experiment/refusals", test_refusals);
   g_test_add_func ("/experiment/json-strings", test_json_strings);
+  g_test_add_func ("/experiment/deep-nesting", test_deep_nesting);
   g_test_add_func ("/experiment/load-errors", test_load_errors);
   g_test_add_func ("/experiment/check-model", test_check_model);
 

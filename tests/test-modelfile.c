@@ -431,6 +431,28 @@ test_refuse_malformed_json (void)
     }
 }
 
+/* A header of 100,000 nested arrays (200 KB) crashed json-glib's recursive
+ * parser (stack overflow) in every reader: CLI, window and SVD cache. */
+static void
+test_refuse_deep_header (void)
+{
+  GString *json = g_string_new ("{\"x\":");
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (json, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (json, ']');
+  g_string_append_c (json, '}');
+  text = g_string_free (json, FALSE);
+  raw = make_raw (text, 4);
+  error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "more than 64 deep"));
+}
+
 static void
 test_refuse_layout (void)
 {
@@ -911,6 +933,7 @@ main (int    argc,
   g_test_add_func ("/modelfile/refuse/header-length", test_refuse_header_length);
   g_test_add_func ("/modelfile/refuse/malformed-json", test_refuse_malformed_json);
   g_test_add_func ("/modelfile/refuse/layout", test_refuse_layout);
+  g_test_add_func ("/modelfile/refuse/deep-header", test_refuse_deep_header);
   g_test_add_func ("/modelfile/refuse/tensors", test_refuse_tensors);
   g_test_add_func ("/modelfile/refuse/save-nan", test_refuse_save_nan);
   g_test_add_func ("/modelfile/refuse/file-size", test_refuse_file_size);

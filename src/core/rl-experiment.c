@@ -507,6 +507,12 @@ rl_experiment_parse (const char  *json,
                    "not one JSON object (only spaces may stand before or after it)");
       return NULL;
     }
+  if (rl_json_depth (json, (gsize) len) > RL_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "arrays or objects nested more than %u deep", RL_JSON_MAX_DEPTH);
+      return NULL;
+    }
   if (!rl_json_strings_valid (json, (gsize) len, &bad))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,

@@ -126,3 +126,36 @@ bad:
     *bad_offset = i;
   return FALSE;
 }
+
+guint
+rl_json_depth (const char *text,
+               gsize       len)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+
+  g_return_val_if_fail (text != NULL || len == 0, 0);
+
+  for (gsize i = 0; i < len && deepest <= RL_JSON_MAX_DEPTH; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          depth++;
+          deepest = MAX (deepest, depth);
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}

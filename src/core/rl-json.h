@@ -14,6 +14,17 @@ G_BEGIN_DECLS
 gboolean rl_json_is_one_object (const char *text,
                                 gsize       len);
 
+/* Arrays and objects nested deeper than this are refused before parsing:
+ * json-glib parses recursively and overflows the stack (a crash) somewhere
+ * between 50,000 and 100,000 levels, which a 200 KB file reaches. Our own
+ * files nest 3 deep. */
+#define RL_JSON_MAX_DEPTH 64u
+
+/* The deepest nesting of arrays and objects in text[0..len) (strings
+ * skipped), counting up to RL_JSON_MAX_DEPTH + 1 at most. */
+guint    rl_json_depth         (const char *text,
+                                gsize       len);
+
 /* TRUE when every string in text[0..len) is strict JSON: no raw control
  * character, escapes only among \" \\ \/ \b \f \n \r \t and \uXXXX with
  * four hex digits, no \u0000, and UTF-16 surrogates only as a high one

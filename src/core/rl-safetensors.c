@@ -392,6 +392,12 @@ rl_st_reader_new (const guint8  *data,
                    "header is not one JSON object (only spaces may stand before or after it)");
       return NULL;
     }
+  if (rl_json_depth (header, header_len) > RL_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "header nests arrays or objects more than %u deep", RL_JSON_MAX_DEPTH);
+      return NULL;
+    }
   if (!rl_json_strings_valid (header, header_len, &bad))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
