@@ -16,6 +16,12 @@ case "${1:-}" in
   *) echo "run.sh: unknown option '$1' (use --test or nothing)" >&2; exit 2 ;;
 esac
 
+if [[ -n ${RANKLAB_MNIST_DIR:-} && ! -d $RANKLAB_MNIST_DIR ]]; then
+  echo "run.sh: RANKLAB_MNIST_DIR names '$RANKLAB_MNIST_DIR', which is not a folder (from $(pwd))." >&2
+  echo "        Point it at the folder holding the four MNIST IDX files, or leave it unset to download them." >&2
+  exit 2
+fi
+
 build=${RANKLAB_BUILD_DIR:-_build}
 packages=(build-essential meson ninja-build pkg-config gettext libglib2.0-dev libgtk-4-dev
           libgsl-dev libopenblas-dev libjson-glib-dev libgdk-pixbuf-2.0-dev libcairo2-dev

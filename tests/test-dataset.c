@@ -605,6 +605,38 @@ test_find_dir (void)
   r3 = rl_dataset_find_dir (NULL);
   g_assert_cmpstr (r3, ==, with);
 
+  /* and it is final too: a mistyped one never falls back to the user's
+   * data folder (which holds test images here) */
+  {
+    g_autofree char *data_home = make_tmp_dir ();
+    g_autofree char *mnist = g_build_filename (data_home, "ranklab", "mnist", NULL);
+    g_autofree char *saved_home = g_strdup (g_getenv ("XDG_DATA_HOME"));
+    g_autofree char *r4 = NULL, *r5 = NULL;
+
+    g_assert_cmpint (g_mkdir_with_parents (mnist, 0700), ==, 0);
+    g_free (write_file (mnist, "t10k-images-idx3-ubyte", stub));
+    g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+    g_setenv ("RANKLAB_MNIST_DIR", without, TRUE);
+    r4 = rl_dataset_find_dir (NULL);
+    g_assert_null (r4);
+    g_unsetenv ("RANKLAB_MNIST_DIR");
+    r5 = rl_dataset_find_dir (NULL);
+    /* GLib caches the user data folder: only check when it took the new one */
+    if (g_str_equal (g_get_user_data_dir (), data_home))
+      g_assert_cmpstr (r5, ==, mnist);
+    if (saved_home)
+      g_setenv ("XDG_DATA_HOME", saved_home, TRUE);
+    else
+      g_unsetenv ("XDG_DATA_HOME");
+    remove_dir (mnist);
+    {
+      g_autofree char *ranklab = g_path_get_dirname (mnist);
+
+      g_assert_cmpint (g_rmdir (ranklab), ==, 0);
+    }
+    g_assert_cmpint (g_rmdir (data_home), ==, 0);
+  }
+
   if (saved)
     g_setenv ("RANKLAB_MNIST_DIR", saved, TRUE);
   else

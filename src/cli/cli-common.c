@@ -64,6 +64,10 @@ cli_load_split (const char  *data_dir,
         g_set_error (error, RL_ERROR, RL_ERROR_IO,
                      "no MNIST test files in '%s' (expected t10k-images-idx3-ubyte[.gz]); "
                      "run data/fetch-mnist.sh --dest '%s'", data_dir, data_dir);
+      else if (g_getenv ("RANKLAB_MNIST_DIR") != NULL && *g_getenv ("RANKLAB_MNIST_DIR") != '\0')
+        g_set_error (error, RL_ERROR, RL_ERROR_IO,
+                     "RANKLAB_MNIST_DIR is '%s', which holds no MNIST test files "
+                     "(expected t10k-images-idx3-ubyte[.gz])", g_getenv ("RANKLAB_MNIST_DIR"));
       else
         g_set_error_literal (error, RL_ERROR, RL_ERROR_IO,
                              "MNIST not found: pass --data DIR, set RANKLAB_MNIST_DIR, "

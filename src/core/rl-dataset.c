@@ -595,9 +595,11 @@ rl_dataset_find_dir (const char *explicit_dir)
   if (explicit_dir != NULL)
     return dir_has_test_images (explicit_dir) ? g_strdup (explicit_dir) : NULL;
 
+  /* So is the environment's: a mistyped RANKLAB_MNIST_DIR must not quietly
+   * give another copy of the data. */
   env = g_getenv ("RANKLAB_MNIST_DIR");
-  if (dir_has_test_images (env))
-    return g_strdup (env);
+  if (env != NULL && *env != '\0')
+    return dir_has_test_images (env) ? g_strdup (env) : NULL;
 
   fallback = g_build_filename (g_get_user_data_dir (), "ranklab", "mnist", NULL);
   if (dir_has_test_images (fallback))

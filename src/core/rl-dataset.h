@@ -55,10 +55,10 @@ RlDataset *rl_dataset_load_idx  (const char    *images_path,
 RlDataset *rl_dataset_load_dir  (const char    *dir,
                                  RlSplit        split,
                                  GError       **error);
-/* Where the data is: explicit (if non-NULL; then final, no fallback), else
- * $RANKLAB_MNIST_DIR, else $XDG_DATA_HOME/ranklab/mnist. Returns the first of
- * those that exists as a folder holding the test images, or NULL. Free with
- * g_free. */
+/* Where the data is: explicit (if non-NULL), else $RANKLAB_MNIST_DIR (if set
+ * and not empty), else $XDG_DATA_HOME/ranklab/mnist. The first of those that
+ * is given is final (no fallback): returns it if it is a folder holding the
+ * test images, else NULL. Free with g_free. */
 char      *rl_dataset_find_dir  (const char    *explicit_dir);
 
 /* A new dataset holding a copy of items [start, start+count). */
