@@ -4,7 +4,7 @@
 Trains a small model on the first 5,000 training images, then checks what
 `sweep`, `predict` and `info` print against values that follow from the
 mathematics (parameter counts, CSV layout) or bound statistics (accuracy)."""
-import csv, gzip, os, struct, subprocess, sys, tempfile
+import csv, gzip, os, shutil, struct, subprocess, sys, tempfile
 
 CLI = sys.argv[1]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -141,4 +141,6 @@ for args, word in ((("sweep", "--data", DATA, "--model", bad), "truncated"),
           f"{args[0]} refuses bad input with a message naming '{word}' (exit {p.returncode}: {p.stderr.strip()[:120]})")
 
 print(f"{len(failures)} failure(s)")
+if not os.environ.get("RANKLAB_KEEP_TMP"):
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failures else 0)

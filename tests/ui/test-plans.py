@@ -6,7 +6,7 @@ count of the ranks shown under "Layer ranks" (r·(m+n)+n per factored layer,
 m·n+n per dense one, for 784-1028-512-256-10), and that the energy plan's
 ranks are those of `ranklab-cli plan --energy`. Needs RANKLAB_MNIST_DIR
 (skips without it), a display and a D-Bus session."""
-import os, re, subprocess, sys, tempfile, time
+import os, re, shutil, signal, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -74,7 +74,7 @@ try:
     import atspi_driver as d  # noqa: E402  (after the bus is up)
 except ImportError as e:
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
     print(f"FAIL cannot import pyatspi ({e}); install python3-pyatspi"); sys.exit(1)
 
 failures = []
@@ -158,7 +158,9 @@ finally:
     except subprocess.TimeoutExpired:
         app_proc.kill()
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
 
 print(f"{len(failures)} failure(s)")
+if not os.environ.get("RANKLAB_KEEP_TMP"):
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failures else 0)

@@ -4,7 +4,7 @@ cancelled half-way and started again, a corrupt model opened. The window must
 keep responding (no main-loop stall over 200 ms, measured inside the app by
 RANKLAB_WATCHDOG_MS), show no stale figure, keep its model, and log no
 warning. Needs RANKLAB_MNIST_DIR, a display and a D-Bus session."""
-import csv, os, random, re, subprocess, sys, tempfile, time
+import csv, os, random, re, shutil, signal, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -56,7 +56,7 @@ try:
     import atspi_driver as d
 except ImportError as e:
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
     print(f"FAIL cannot import pyatspi ({e})"); sys.exit(1)
 
 failures = []
@@ -185,7 +185,7 @@ finally:
     if app_proc.poll() is None:
         app_proc.kill()
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
     log.close()
 
 text = open(log_path).read()
@@ -196,4 +196,6 @@ check(not during, f"no main-loop stall over 200 ms from the storm on (stalls: {d
 warnings = [l for l in text.splitlines() if re.search(r"(WARNING|CRITICAL|ERROR) \*\*", l)]
 check(not warnings, f"the app logged no warning ({warnings[:3]})")
 print(f"{len(failures)} failure(s)")
+if not os.environ.get("RANKLAB_KEEP_TMP"):
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failures else 0)

@@ -3,7 +3,7 @@
 accessibility tree. Draws a 1 and a 7, steps the rank slider to 25 and checks
 the figures against ranklab-cli. Needs RANKLAB_MNIST_DIR (skips without it),
 a display and a D-Bus session (run.sh --test provides both)."""
-import csv, os, subprocess, sys, tempfile, time
+import csv, os, shutil, signal, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -40,7 +40,7 @@ try:
     import atspi_driver as d  # noqa: E402  (after the bus is up)
 except ImportError as e:
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
     print(f"FAIL cannot import pyatspi ({e}); install python3-pyatspi"); sys.exit(1)
 
 failures = []
@@ -97,7 +97,9 @@ finally:
     except subprocess.TimeoutExpired:
         app_proc.kill()
     if bus:
-        bus.kill()
+        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
 
 print(f"{len(failures)} failure(s)")
+if not os.environ.get("RANKLAB_KEEP_TMP"):
+    shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if failures else 0)
