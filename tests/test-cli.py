@@ -4,7 +4,7 @@
 Trains a small model on the first 5,000 training images, then checks what
 `sweep`, `predict` and `info` print against values that follow from the
 mathematics (parameter counts, CSV layout) or bound statistics (accuracy)."""
-import csv, gzip, os, shutil, struct, subprocess, sys, tempfile
+import csv, gzip, json, os, shutil, struct, subprocess, sys, tempfile
 
 CLI = sys.argv[1]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -88,6 +88,23 @@ for i in range(20):
 check(right >= 16, f"predict gets {right}/20 test digits right (either polarity)")
 p = run("predict", "--model", model, "--rank", "50", os.path.join(tmp, "d0.pgm"))
 check(p.returncode == 0 and p.stdout.splitlines()[0].isdigit(), "predict --rank 50 works")
+
+# Finite weights whose products overflow float32 (every first-layer weight
+# 3e38): predict refuses instead of printing NaN probabilities.
+with open(model, "rb") as f:
+    blob = f.read()
+n = struct.unpack("<Q", blob[:8])[0]
+
+hdr = json.loads(blob[8:8 + n])
+a, b = hdr["layers.0.weight"]["data_offsets"]
+data = bytearray(blob[8 + n:])
+data[a:b] = struct.pack("<f", 3e38) * ((b - a) // 4)
+huge = os.path.join(tmp, "huge-weights.safetensors")
+with open(huge, "wb") as f:
+    f.write(blob[:8 + n] + bytes(data))
+p = run("predict", "--model", huge, os.path.join(tmp, "d0.pgm"))
+check(p.returncode != 0 and "not finite" in p.stderr and "nan" not in p.stdout,
+      f"predict refuses a model whose outputs overflow ({p.returncode}, {p.stderr.strip()!r})")
 
 p = run("info", "--model", model)
 check(p.returncode == 0, "info exits 0")

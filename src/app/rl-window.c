@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <locale.h>
 #include <glib/gi18n.h>
 
@@ -175,6 +176,14 @@ set_prediction (GtkLabel      *label,
     }
   digit = rl_model_predict (model, input, probs);
   rl_model_class_probabilities (model, probs, probs);
+  for (guint i = 0; i < rl_model_output_size (model); i++)
+    if (!isfinite (probs[i]))
+      {
+        /* Weights that overflow float32: no digit to show. */
+        gtk_label_set_text (label, "–");
+        rl_prob_bars_set_probs (bars, NULL, 0);
+        return;
+      }
   set_label_take (label, g_strdup_printf ("%u", digit));
   rl_prob_bars_set_probs (bars, probs, MIN (rl_model_output_size (model), RL_PROB_BARS_N));
 }

@@ -1,6 +1,7 @@
 /* cli-predict.c — `ranklab-cli predict`: classify an image file. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "cli-common.h"
@@ -67,6 +68,10 @@ cli_predict (int    argc,
   probs = g_new0 (float, n_out);
   digit = rl_model_predict (model, input, probs);
   rl_model_class_probabilities (model, probs, probs);
+  for (guint i = 0; i < n_out; i++)
+    if (!isfinite (probs[i]))
+      return cli_fail ("predict: the model's outputs for this image are not finite numbers "
+                       "(its weights overflow float32 arithmetic); no digit can be read from it");
 
   printf ("%u\n", digit);
   for (guint i = 0; i < n_out; i++)
