@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include "cli-common.h"
 
 int
@@ -195,12 +196,23 @@ cli_check_writable (const char  *opt,
                    opt, path, dir);
       return FALSE;
     }
-  if (access (dir, W_OK) != 0)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s: cannot write '%s': the folder '%s' is not writable",
-                   opt, path, dir);
-      return FALSE;
-    }
+  /* Try it, as the save will (a temporary file beside the target): access()
+   * says yes to root everywhere, even in /proc. */
+  {
+    g_autofree char *probe = g_build_filename (dir, ".ranklab-probe-XXXXXX", NULL);
+    int fd = g_mkstemp (probe);
+
+    if (fd < 0)
+      {
+        int saved_errno = errno;
+
+        g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s: cannot write '%s': cannot create a file in '%s' (%s)",
+                     opt, path, dir, g_strerror (saved_errno));
+        return FALSE;
+      }
+    close (fd);
+    g_unlink (probe);
+  }
   return TRUE;
 }
 
