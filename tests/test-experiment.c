@@ -272,6 +272,9 @@ test_refusals (void)
   check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
              "\"description\":\"pe\\600e9\",\"plan\":{\"mode\":\"uniform\",\"rank\":5}}",
              RL_ERROR_FORMAT, "escape in a JSON string at byte 72");
+  /* json-glib keeps the last of duplicate keys: "rank":25,"rank":5 ran rank 5. */
+  check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+             "\"plan\":{\"mode\":\"uniform\",\"rank\":25,\"rank\":5}}", RL_ERROR_FORMAT, "'rank' appears twice");
   /* Escapes json-glib 1.6 gets wrong: a lone surrogate makes it swallow the
    * text after it (and leak), \uzzzz and \x it accepts, \u0000 cuts a name. */
   static const char *const bad_strings[] = {

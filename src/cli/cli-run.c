@@ -48,8 +48,9 @@ print_rows (const RunRow *rows,
             guint         n,
             guint         repeats)
 {
-  printf ("\n(test images: accuracy on all; latency = median of %u runs over all, after warm-up; %u BLAS threads)\n\n",
-          repeats, rl_core_get_blas_threads ());
+  printf ("\n(all 10,000 test images: accuracy on them; latency = median of %u run%s over them, after warm-up; "
+          "%u BLAS thread%s)\n\n",
+          repeats, repeats == 1 ? "" : "s", rl_core_get_blas_threads (), rl_core_get_blas_threads () == 1 ? "" : "s");
   printf ("%-14s %9s %11s %11s\n", "plan", "accuracy", "time (s)", "params");
   for (guint i = 0; i < n; i++)
     {

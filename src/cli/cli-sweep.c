@@ -11,10 +11,15 @@ static const guint default_ranks[] = { 1, 5, 10, 15, 20, 25, 50, 100 };
 static void
 print_tables (GArray     *rows,
               RlPlanMode  mode,
-              guint       repeats)
+              guint       repeats,
+              guint       n_images)
 {
-  printf ("\nPlan: %s   (test images: accuracy on all; latency = median of %u runs over all, after warm-up; %u BLAS threads)\n\n",
-          rl_plan_mode_to_string (mode), repeats, rl_core_get_blas_threads ());
+  g_autofree char *images = cli_group_thousands (n_images);
+
+  printf ("\nPlan: %s   (%s test images%s; accuracy on them; latency = median of %u run%s over them, "
+          "after warm-up; %u BLAS thread%s)\n\n",
+          rl_plan_mode_to_string (mode), images, n_images < 10000 ? ", the first only (--limit)" : "",
+          repeats, repeats == 1 ? "" : "s", rl_core_get_blas_threads (), rl_core_get_blas_threads () == 1 ? "" : "s");
 
   printf ("%-9s %9s %11s %11s\n", "rank", "accuracy", "time (s)", "params");
   for (guint i = 0; i < rows->len; i++)
@@ -142,7 +147,7 @@ cli_sweep (int    argc,
         return cli_fail_error ("sweep", error);
     }
 
-  print_tables (rows, mode, (guint) repeats);
+  print_tables (rows, mode, (guint) repeats, test->n);
 
   if (csv_path != NULL)
     {

@@ -483,6 +483,7 @@ rl_experiment_parse (const char  *json,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RlExperiment) exp = rl_experiment_new (NULL);
   g_autoptr(GError) local = NULL;
+  g_autofree char *dup = NULL;
   gsize bad = 0;
 
   g_return_val_if_fail (json != NULL, NULL);
@@ -519,9 +520,14 @@ rl_experiment_parse (const char  *json,
                    "invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT, bad);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, json, len, &local))
+  if (!rl_json_parse_unique (parser, json, (gsize) len, &dup, &local))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid JSON: %s", local->message);
+      return NULL;
+    }
+  if (dup != NULL)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "the key '%s' appears twice in one object", dup);
       return NULL;
     }
   if (!read_root (json_parser_get_root (parser), exp, error))
@@ -743,8 +749,8 @@ rl_experiment_check_model (const RlExperiment  *exp,
       if (g_ascii_strcasecmp (hash, exp->model_hash) != 0)
         {
           g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                       "'model_hash' does not match the model's weights (%s has %s)",
-                       exp->model, hash);
+                       "'model_hash' does not match the weights of the model given (they hash to %s)",
+                       hash);
           return FALSE;
         }
     }

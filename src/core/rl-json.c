@@ -159,3 +159,48 @@ rl_json_depth (const char *text,
     }
   return deepest;
 }
+
+typedef struct
+{
+  GHashTable *counts;      /* JsonObject* → members parsed so far */
+  char       *dup_name;
+} DupCheck;
+
+/* Counts members as they are parsed and compares with the object's size,
+ * which a repeated key does not grow. */
+static void
+on_object_member (JsonParser *parser,
+                  JsonObject *object,
+                  const char *name,
+                  gpointer    user_data)
+{
+  DupCheck *dc = user_data;
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (dc->counts, object)) + 1;
+
+  g_hash_table_insert (dc->counts, object, GUINT_TO_POINTER (n));
+  if (dc->dup_name == NULL && json_object_get_size (object) != n)
+    dc->dup_name = g_strdup (name);
+}
+
+gboolean
+rl_json_parse_unique (JsonParser  *parser,
+                      const char  *text,
+                      gsize        len,
+                      char       **duplicate,
+                      GError     **error)
+{
+  DupCheck dc = { g_hash_table_new (NULL, NULL), NULL };
+  gulong id;
+  gboolean ok;
+
+  g_return_val_if_fail (duplicate != NULL, FALSE);
+
+  id = g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &dc);
+  ok = json_parser_load_from_data (parser, text, (gssize) len, error);
+  g_signal_handler_disconnect (parser, id);
+  g_hash_table_unref (dc.counts);
+  if (!ok)
+    g_clear_pointer (&dc.dup_name, g_free);
+  *duplicate = dc.dup_name;
+  return ok;
+}

@@ -3,7 +3,7 @@
  * experiment files). */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -35,5 +35,15 @@ guint    rl_json_depth         (const char *text,
 gboolean rl_json_strings_valid (const char *text,
                                 gsize       len,
                                 gsize      *bad_offset);
+
+/* json_parser_load_from_data, and *duplicate (never NULL; free it) gets
+ * the first key that an object holds twice, or NULL: json-glib keeps the
+ * last of duplicate keys silently, which the JSON spec and safetensors
+ * forbid. */
+gboolean rl_json_parse_unique  (JsonParser  *parser,
+                                const char  *text,
+                                gsize        len,
+                                char       **duplicate,
+                                GError     **error);
 
 G_END_DECLS

@@ -98,32 +98,6 @@ rl_st_reader_free (RlStReader *reader)
   g_free (reader);
 }
 
-/* json-glib keeps the last of duplicate keys silently; the spec forbids
- * them. Count members as they are parsed and compare with the object size. */
-typedef struct
-{
-  GHashTable *counts;      /* JsonObject* → member count */
-  gboolean    duplicate;
-  char       *dup_name;
-} DupCheck;
-
-static void
-on_object_member (JsonParser *parser,
-                  JsonObject *object,
-                  const char *name,
-                  gpointer    user_data)
-{
-  DupCheck *dc = user_data;
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (dc->counts, object)) + 1;
-
-  g_hash_table_insert (dc->counts, object, GUINT_TO_POINTER (n));
-  if (!dc->duplicate && json_object_get_size (object) != n)
-    {
-      dc->duplicate = TRUE;
-      dc->dup_name = g_strdup (name);
-    }
-}
-
 static gboolean
 node_get_uint (JsonNode *node,
                guint64  *out)
@@ -339,7 +313,7 @@ rl_st_reader_new (const guint8  *data,
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) local = NULL;
   gsize bad = 0;
-  DupCheck dc = { NULL, FALSE, NULL };
+  g_autofree char *dup = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *root, *node;
@@ -407,20 +381,15 @@ rl_st_reader_new (const guint8  *data,
     }
 
   parser = json_parser_new_immutable ();
-  dc.counts = g_hash_table_new (NULL, NULL);
-  g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &dc);
-  parsed = json_parser_load_from_data (parser, header, (gssize) header_len, &local);
-  g_hash_table_unref (dc.counts);
+  parsed = rl_json_parse_unique (parser, header, header_len, &dup, &local);
   if (!parsed)
     {
-      g_free (dc.dup_name);
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header is not valid JSON: %s", local->message);
       return NULL;
     }
-  if (dc.duplicate)
+  if (dup != NULL)
     {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header has the key “%s” twice", dc.dup_name);
-      g_free (dc.dup_name);
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header has the key “%s” twice", dup);
       return NULL;
     }
   root = json_parser_get_root (parser);
