@@ -162,6 +162,12 @@ read_int (JsonNode    *node,
       return FALSE;
     }
   v = json_node_get_int (node);
+  if ((v < min || v > max) && min == max)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
+                   "'%s%s' must be %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT, prefix, key, min, v);
+      return FALSE;
+    }
   if (v < min || v > max)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
