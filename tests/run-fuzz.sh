@@ -12,7 +12,10 @@
 #
 # Environment: FUZZ_BUILD_DIR (default _build-fuzz), FUZZ_JOBS_NICE (nice
 # level, default 10), FUZZ_MAX_LEN (default 65536), FUZZ_SEED (libFuzzer's
-# -seed; CI sets one so that its bounded run is repeatable).
+# -seed; CI sets one so that its bounded run is repeatable), FUZZ_RUNS (a
+# number of inputs per target instead of SECONDS: with FUZZ_SEED and a fresh
+# FUZZ_WORK the campaign is the same on every machine, so CI meets nothing
+# that a local run of the same command did not).
 set -eu
 
 SECONDS_PER_TARGET=${1:-60}
@@ -64,10 +67,16 @@ for t in $TARGETS; do
     image) dict=-dict=$ROOT/tests/fuzz/image.dict ;;
   esac
 
-  echo "== fuzz-$t: ${SECONDS_PER_TARGET}s (log $log)"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    bound="-runs=$FUZZ_RUNS"
+    echo "== fuzz-$t: $FUZZ_RUNS runs (log $log)"
+  else
+    bound="-max_total_time=$SECONDS_PER_TARGET"
+    echo "== fuzz-$t: ${SECONDS_PER_TARGET}s (log $log)"
+  fi
   set +e
   nice -n "$NICE" "$BUILD/tests/fuzz/fuzz-$t" \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len="$MAX_LEN" \
+    "$bound" -max_len="$MAX_LEN" \
     -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=25 \
     -print_final_stats=1 -artifact_prefix="$artifacts" $dict $SEED_ARG \
     "$corpus" "$seeds" "$regressions" >"$log" 2>&1
