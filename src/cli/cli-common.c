@@ -101,10 +101,10 @@ cli_parse_ranks (const char  *text,
       g_autoptr(GError) local = NULL;
       const char *part = g_strstrip (parts[i]);
 
-      if (!g_ascii_string_to_unsigned (part, 10, 1, 100000, &value, &local))
+      if (!g_ascii_string_to_unsigned (part, 10, 1, RL_MODEL_MAX_WIDTH, &value, &local))
         {
           g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                       "--ranks: '%s' is not a rank (a whole number from 1 to 100000)", part);
+                       "--ranks: '%s' is not a rank (a whole number from 1 to %u)", part, RL_MODEL_MAX_WIDTH);
           return FALSE;
         }
       g_array_append_val (out, (guint) { value });

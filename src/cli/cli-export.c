@@ -48,7 +48,7 @@ cli_export (int    argc,
     return cli_fail ("export: '%s' ends neither in .safetensors nor in .npz", out);
   if (plan_name != NULL && !rl_plan_mode_from_string (plan_name, &mode))
     return cli_fail ("export: unknown plan '%s' (use paper or auto)", plan_name);
-  if (!cli_check_range ("--rank", rank, 1, 100000, &error)
+  if (!cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error)
       || !cli_check_writable ("output", out, &error))
     return cli_fail_error ("export", error);
 

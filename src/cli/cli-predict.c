@@ -36,7 +36,7 @@ cli_predict (int    argc,
     return cli_fail ("predict: give exactly one IMAGE file");
   if (plan_name != NULL && !rl_plan_mode_from_string (plan_name, &mode))
     return cli_fail ("predict: unknown plan '%s' (use paper or auto)", plan_name);
-  if (rank != CLI_UNSET && !cli_check_range ("--rank", rank, 1, 100000, &error))
+  if (rank != CLI_UNSET && !cli_check_range ("--rank", rank, 1, RL_MODEL_MAX_WIDTH, &error))
     return cli_fail_error ("predict", error);
 
   model = rl_model_load (model_path, &error);
