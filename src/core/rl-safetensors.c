@@ -286,7 +286,7 @@ check_layout (RlStReader    *reader,
       if (t->begin > expected)
         {
           g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                       "%" G_GUINT64_FORMAT " unused bytes before tensor %s",
+                       "%" G_GUINT64_FORMAT " unused bytes before tensor %s (is a tensor missing from the header?)",
                        t->begin - expected, t->name);
           return FALSE;
         }
@@ -296,7 +296,8 @@ check_layout (RlStReader    *reader,
   if (expected != buffer_len)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "%" G_GUINT64_FORMAT " unused bytes after the last tensor", buffer_len - expected);
+                   "%" G_GUINT64_FORMAT " unused bytes after the last tensor (is a tensor missing from the header?)",
+                   buffer_len - expected);
       return FALSE;
     }
   for (guint i = 0; i < reader->n_tensors; i++)
