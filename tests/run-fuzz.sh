@@ -14,8 +14,9 @@
 # level, default 10), FUZZ_MAX_LEN (default 65536), FUZZ_SEED (libFuzzer's
 # -seed; CI sets one so that its bounded run is repeatable), FUZZ_RUNS (a
 # number of inputs per target instead of SECONDS: with FUZZ_SEED and a fresh
-# FUZZ_WORK the campaign is the same on every machine, so CI meets nothing
-# that a local run of the same command did not).
+# FUZZ_WORK the campaign no longer depends on the machine's speed; it is not
+# bit-for-bit repeatable — two runs here differed by a few coverage points in
+# the targets that start threads).
 set -eu
 
 SECONDS_PER_TARGET=${1:-60}
