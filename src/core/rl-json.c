@@ -3,20 +3,22 @@
 
 #include <string.h>
 
-gboolean
-rl_json_is_one_object (const char *text,
-                      gsize       len)
+/* Walks text[i..len) over JSON's structure, strings skipped, keeping the
+ * nesting depth of arrays and objects (the deepest in *deepest; without
+ * stop_at_close, counted up to RL_JSON_MAX_DEPTH + 1 at most). With stop_at_close, returns the index
+ * of the bracket that closes the first top-level value; else len. A closing
+ * bracket with nothing open returns G_MAXSIZE. */
+static gsize
+scan (const char *text,
+      gsize       len,
+      gsize       i,
+      gboolean    stop_at_close,
+      guint      *deepest)
 {
-  gsize depth = 0, i;
+  guint depth = 0, max = 0;
   gboolean in_string = FALSE;
 
-  g_return_val_if_fail (text != NULL || len == 0, FALSE);
-
-  for (i = 0; i < len && g_ascii_isspace (text[i]); i++)
-    ;
-  if (i == len || text[i] != '{')
-    return FALSE;
-  for (; i < len; i++)
+  for (; i < len && (stop_at_close || max <= RL_JSON_MAX_DEPTH); i++)
     {
       char c = text[i];
 
@@ -26,22 +28,48 @@ rl_json_is_one_object (const char *text,
             i++;
           else if (c == '"')
             in_string = FALSE;
-          continue;
         }
-      if (c == '"')
+      else if (c == '"')
         in_string = TRUE;
       else if (c == '{' || c == '[')
-        depth++;
+        {
+          depth++;
+          max = MAX (max, depth);
+        }
       else if (c == '}' || c == ']')
         {
           if (depth == 0)
-            return FALSE;
-          if (--depth == 0)
+            {
+              if (stop_at_close)
+                return G_MAXSIZE;
+              continue;
+            }
+          if (--depth == 0 && stop_at_close)
             break;
         }
     }
+  if (deepest != NULL)
+    *deepest = max;
+  return MIN (i, len);
+}
+
+gboolean
+rl_json_is_one_object (const char *text,
+                       gsize       len)
+{
+  gsize i;
+
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+
+  for (i = 0; i < len && g_ascii_isspace (text[i]); i++)
+    ;
+  if (i == len || text[i] != '{')
+    return FALSE;
+  i = scan (text, len, i, TRUE, NULL);
+  if (i == G_MAXSIZE)
+    return FALSE;
   if (i >= len)
-    return TRUE;
+    return TRUE;   /* never closed: the parser says where */
   for (i++; i < len; i++)
     if (!g_ascii_isspace (text[i]))
       return FALSE;
@@ -131,32 +159,11 @@ guint
 rl_json_depth (const char *text,
                gsize       len)
 {
-  guint depth = 0, deepest = 0;
-  gboolean in_string = FALSE;
+  guint deepest = 0;
 
   g_return_val_if_fail (text != NULL || len == 0, 0);
 
-  for (gsize i = 0; i < len && deepest <= RL_JSON_MAX_DEPTH; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          deepest = MAX (deepest, depth);
-        }
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
+  scan (text, len, 0, FALSE, &deepest);
   return deepest;
 }
 
