@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rl-core.h"
 
@@ -328,6 +329,18 @@ test_formats (void)
       g_assert_nonnull (strstr (error->message, bad[i].says));
       g_clear_error (&error);
     }
+
+  /* A FIFO is refused at once: opening it must not wait for a writer. */
+  {
+    g_autofree char *fifo = tmp_path ("fifo.png");
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_null (rl_image_load_grey (fifo, &w, &h, &error));
+    g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, "not a regular file"));
+    g_clear_error (&error);
+    g_unlink (fifo);
+  }
 
   /* A folder is not an image either, and says so. */
   g_assert_null (rl_image_load_grey (tmp_dir, &w, &h, &error));

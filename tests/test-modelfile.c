@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -451,6 +452,24 @@ test_refuse_deep_header (void)
   error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
   g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "more than 64 deep"));
+}
+
+/* A FIFO named as a model (or experiment) file is refused at once: opening
+ * it blocked until a writer came, which hung the CLI and the window's loader. */
+static void
+test_refuse_fifo (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *fifo = g_build_filename (dir, "m.safetensors", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RlModel) model = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  model = rl_model_load (fifo, &error);
+  g_assert_null (model);
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  rm_rf (dir);
 }
 
 static void
@@ -934,6 +953,7 @@ main (int    argc,
   g_test_add_func ("/modelfile/refuse/malformed-json", test_refuse_malformed_json);
   g_test_add_func ("/modelfile/refuse/layout", test_refuse_layout);
   g_test_add_func ("/modelfile/refuse/deep-header", test_refuse_deep_header);
+  g_test_add_func ("/modelfile/refuse/fifo", test_refuse_fifo);
   g_test_add_func ("/modelfile/refuse/tensors", test_refuse_tensors);
   g_test_add_func ("/modelfile/refuse/save-nan", test_refuse_save_nan);
   g_test_add_func ("/modelfile/refuse/file-size", test_refuse_file_size);

@@ -61,8 +61,15 @@ check_file (const char  *path,
   GStatBuf st;
   gssize n;
   const char *why;
-  int fd = g_open (path, O_RDONLY, 0);
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);   /* a FIFO must not block */
 
+  if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+    {
+      /* A FIFO, a device or a socket: never read (a folder's read says why). */
+      g_close (fd, NULL);
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "Cannot open image “%s”: not a regular file", display);
+      return FALSE;
+    }
   if (fd < 0 || fstat (fd, &st) != 0 || (n = read (fd, head, sizeof head)) < 0)
     {
       int saved_errno = errno;
