@@ -472,6 +472,52 @@ test_refuse_fifo (void)
   rm_rf (dir);
 }
 
+/* Saving renames a temporary file over the target: a symbolic link is
+ * saved through (the link stays, its file gets the model), and a FIFO or a
+ * link to a device is refused instead of being replaced by a file. */
+static void
+test_save_targets (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *real = g_build_filename (dir, "real.safetensors", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.safetensors", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo.safetensors", NULL);
+  g_autofree char *devlink = g_build_filename (dir, "null.safetensors", NULL);
+  g_autoptr(RlModel) model = make_dense (small_sizes, G_N_ELEMENTS (small_sizes), 1);
+  g_autoptr(RlModel) back = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  /* A link to a file not made yet, then to the file it made. */
+  g_assert_cmpint (symlink ("real.safetensors", link), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (rl_model_save (model, link, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (lstat (link, &st), ==, 0);
+      g_assert_true (S_ISLNK (st.st_mode));
+      back = rl_model_load (real, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&back, rl_model_free);
+    }
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_false (rl_model_save (model, fifo, &error));
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+  g_assert_cmpint (lstat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+
+  g_assert_cmpint (symlink ("/dev/null", devlink), ==, 0);
+  g_assert_false (rl_model_save (model, devlink, &error));
+  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
+  g_clear_error (&error);
+  g_assert_cmpint (lstat ("/dev/null", &st), ==, 0);
+  g_assert_true (S_ISCHR (st.st_mode));
+  rm_rf (dir);
+}
+
 static void
 test_refuse_layout (void)
 {
@@ -954,6 +1000,7 @@ main (int    argc,
   g_test_add_func ("/modelfile/refuse/layout", test_refuse_layout);
   g_test_add_func ("/modelfile/refuse/deep-header", test_refuse_deep_header);
   g_test_add_func ("/modelfile/refuse/fifo", test_refuse_fifo);
+  g_test_add_func ("/modelfile/atomic/targets", test_save_targets);
   g_test_add_func ("/modelfile/refuse/tensors", test_refuse_tensors);
   g_test_add_func ("/modelfile/refuse/save-nan", test_refuse_save_nan);
   g_test_add_func ("/modelfile/refuse/file-size", test_refuse_file_size);

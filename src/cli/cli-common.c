@@ -184,10 +184,22 @@ cli_check_writable (const char  *opt,
 
   if (path == NULL)
     return TRUE;
+  if (*path == '\0')
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_INVALID, "%s: the file name is empty", opt);
+      return FALSE;
+    }
   dir = g_path_get_dirname (path);
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_INVALID, "%s: '%s' is a folder, not a file name", opt, path);
+      return FALSE;
+    }
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
+                   "%s: '%s' is not a regular file (a device, FIFO or socket, or a link to one); "
+                   "results are saved to regular files only", opt, path);
       return FALSE;
     }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))

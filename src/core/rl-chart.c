@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "rl-error.h"
+#include "rl-modelfile.h"
 
 #define RL_AXIS_MAX_TICKS 160
 
@@ -1379,8 +1380,7 @@ rl_chart_export (const RlChartSpec *spec,
                    "Cannot render chart “%s”: %s", display, cairo_status_to_string (status));
       return FALSE;
     }
-  if (!g_file_set_contents_full (path, (const char *) bytes->data, bytes->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local_error))
+  if (!rl_file_replace_atomic (path, bytes->data, bytes->len, &local_error))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_IO,
                    "Cannot write chart “%s”: %s", display, local_error->message);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -195,10 +196,42 @@ rl_file_replace_atomic (const char  *path,
                         GError     **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autofree char *resolved = NULL;
+  struct stat st;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* The rename below replaces whatever path names: a symbolic link is saved
+   * through (to the file it points to), and anything but a regular file or
+   * a new name is refused — renaming over /dev/stdout, a FIFO or a link to
+   * a device would replace it with a file. */
+  if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      resolved = realpath (path, NULL);
+      if (resolved == NULL)
+        {
+          /* A link to a file not made yet: save where it points. */
+          g_autofree char *target = g_file_read_link (path, NULL);
+          g_autofree char *dir = g_path_get_dirname (path);
+
+          if (target == NULL)
+            {
+              g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot save %s: cannot read the symbolic link", path);
+              return FALSE;
+            }
+          resolved = g_path_is_absolute (target) ? g_steal_pointer (&target)
+                                                 : g_build_filename (dir, target, NULL);
+        }
+      path = resolved;
+    }
+  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_IO,
+                   "cannot save %s: it is not a regular file (a folder, device, FIFO or socket)", path);
+      return FALSE;
+    }
 
   /* Writes path.XXXXXX in the same folder, fsyncs it, then renames it over
    * path; on failure the temporary file is removed and path is untouched. */
