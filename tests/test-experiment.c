@@ -272,6 +272,14 @@ test_refusals (void)
   check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
              "\"description\":\"pe\\600e9\",\"plan\":{\"mode\":\"uniform\",\"rank\":5}}",
              RL_ERROR_FORMAT, "escape in a JSON string at byte 72");
+  /* A bracket closed by the wrong kind hid a second object from the
+   * structure check; json-glib 1.6 took the text and leaked the second
+   * object (regressions/experiment/leak-936f47d5…). */
+  check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
+             "\"plan\":{\"mode\":\"uniform\",\"rank\":5,[\"x\":1}}{\"a\":1}", RL_ERROR_FORMAT, "one JSON object");
+  g_assert_false (rl_json_is_one_object ("{\"a\":[1}", 8));
+  g_assert_false (rl_json_is_one_object ("{\"a\":{\"b\":1]}", 13));
+  g_assert_true (rl_json_is_one_object ("{\"a\":[{},[]]} ", 14));
   /* json-glib keeps the last of duplicate keys: "rank":25,"rank":5 ran rank 5. */
   check_bad ("{\"format\":\"ranklab-experiment\",\"version\":1,\"model\":\"m\","
              "\"plan\":{\"mode\":\"uniform\",\"rank\":25,\"rank\":5}}", RL_ERROR_FORMAT, "'rank' appears twice");

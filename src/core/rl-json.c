@@ -5,9 +5,11 @@
 
 /* Walks text[i..len) over JSON's structure, strings skipped, keeping the
  * nesting depth of arrays and objects (the deepest in *deepest; without
- * stop_at_close, counted up to RL_JSON_MAX_DEPTH + 1 at most). With stop_at_close, returns the index
- * of the bracket that closes the first top-level value; else len. A closing
- * bracket with nothing open returns G_MAXSIZE. */
+ * stop_at_close, counted up to RL_JSON_MAX_DEPTH + 1 at most). With
+ * stop_at_close, returns the index of the bracket that closes the first
+ * top-level value, len if it never closes, and G_MAXSIZE for a closing
+ * bracket with nothing open or of the wrong kind (']' for '{': json-glib
+ * 1.6 accepted such text and leaked). Without it, returns len. */
 static gsize
 scan (const char *text,
       gsize       len,
@@ -15,6 +17,7 @@ scan (const char *text,
       gboolean    stop_at_close,
       guint      *deepest)
 {
+  guint64 kinds = 0;   /* bit d set: level d + 1 is an array (first 64 levels) */
   guint depth = 0, max = 0;
   gboolean in_string = FALSE;
 
@@ -33,16 +36,21 @@ scan (const char *text,
         in_string = TRUE;
       else if (c == '{' || c == '[')
         {
+          if (depth < 64)
+            kinds = (kinds & ~(G_GUINT64_CONSTANT (1) << depth))
+                    | ((guint64) (c == '[') << depth);
           depth++;
           max = MAX (max, depth);
         }
       else if (c == '}' || c == ']')
         {
-          if (depth == 0)
+          if (depth == 0 ||
+              (depth <= 64 && ((kinds >> (depth - 1)) & 1) != (guint64) (c == ']')))
             {
               if (stop_at_close)
                 return G_MAXSIZE;
-              continue;
+              if (depth == 0)
+                continue;
             }
           if (--depth == 0 && stop_at_close)
             break;
