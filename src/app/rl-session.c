@@ -104,6 +104,14 @@ _rl_session_emit_error (RlSession  *self,
     message = g_strdup_printf ("%s: %s", context, error->message);
   else
     message = g_strdup (context);
+  /* File names in messages are bytes, not always UTF-8: labels need text. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+
+      g_free (message);
+      message = valid;
+    }
   g_message ("%s", message);   /* shown in the window; not a program fault */
   g_signal_emit (self, _rl_session_signals[SIGNAL_ERROR], 0, message);
 }
@@ -222,7 +230,7 @@ _rl_session_set_model (RlSession  *self,
 
   self->box = _rl_model_box_new (dense);
   self->model_path = g_strdup (path);
-  self->model_name = path != NULL ? g_path_get_basename (path) : g_strdup (_("Unsaved model"));
+  self->model_name = path != NULL ? g_filename_display_basename (path) : g_strdup (_("Unsaved model"));
   figures_for_model (dense, &self->original);
   memset (&self->current, 0, sizeof self->current);
   g_clear_pointer (&self->current_plan, rl_plan_free);
@@ -660,7 +668,7 @@ save_done (GObject      *object,
   g_free (self->model_path);
   self->model_path = g_strdup (path);
   g_free (self->model_name);
-  self->model_name = g_path_get_basename (path);
+  self->model_name = g_filename_display_basename (path);
   g_object_notify_by_pspec (G_OBJECT (self), _rl_session_properties[PROP_MODEL_NAME]);
 }
 

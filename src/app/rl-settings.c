@@ -212,7 +212,8 @@ session_model_cb (RlSession  *session,
       g_object_set_data (G_OBJECT (session), "rl-rank-restored", GINT_TO_POINTER (1));
       rl_session_set_rank (session, g_settings_get_uint (settings, "rank"));
     }
-  if (path != NULL && g_path_is_absolute (path))
+  /* A GSettings string is UTF-8: a file name that is not cannot be kept. */
+  if (path != NULL && g_path_is_absolute (path) && g_utf8_validate (path, -1, NULL))
     g_settings_set_string (settings, "last-model", path);
 }
 
