@@ -1,6 +1,7 @@
 /* cli-common.c — shared helpers of the ranklab-cli subcommands. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,32 @@
 
 #include <glib/gstdio.h>
 #include "cli-common.h"
+
+char *
+cli_printable (const char *text,
+               glong       max_chars)
+{
+  GString *out = g_string_new (NULL);
+  glong n = 0;
+
+  g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (max_chars > 0 && n == max_chars)
+        {
+          g_string_append_printf (out, "… (%" G_GSIZE_FORMAT " bytes in all)", strlen (valid));
+          break;
+        }
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        g_string_append_printf (out, "\\x%02x", (guint) c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
 
 int
 cli_fail (const char *fmt,
@@ -20,7 +47,11 @@ cli_fail (const char *fmt,
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  fprintf (stderr, "ranklab-cli: %s\n", msg);
+  {
+    g_autofree char *shown = cli_printable (msg, 0);
+
+    fprintf (stderr, "ranklab-cli: %s\n", shown);
+  }
   return 1;
 }
 

@@ -31,6 +31,11 @@ gboolean   cli_finetune_model  (RlModel *model, const RlDataset *train, guint ep
 #define CLI_UNSET G_MININT
 
 /* Prints "ranklab-cli: <message>" to stderr; returns the exit status 1. */
+/* text for a terminal: made valid UTF-8, control characters (terminal
+ * escape sequences among them) shown as \xNN, cut at max_chars (0: not
+ * cut). What came from a file or a file name goes through it. */
+char *cli_printable  (const char *text, glong max_chars);
+/* Prints "ranklab-cli: MESSAGE" (through cli_printable) to stderr; returns 1. */
 int  cli_fail       (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 int  cli_fail_error (const char *context, const GError *error);
 

@@ -8,32 +8,6 @@
 
 static const guint energy_ranks[] = { 10, 25, 50, 100 };
 
-/* Metadata comes from the file: control characters (terminal escape
- * sequences among them) are shown as \xNN, and a value is cut at 200
- * characters. */
-static char *
-printable (const char *text)
-{
-  GString *out = g_string_new (NULL);
-  glong n = 0;
-
-  for (const char *p = text ? text : ""; *p != '\0'; p = g_utf8_next_char (p), n++)
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (n == 200)
-        {
-          g_string_append_printf (out, "… (%" G_GSIZE_FORMAT " bytes in all)", strlen (text));
-          break;
-        }
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
-        g_string_append_printf (out, "\\x%02x", (guint) c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
 int
 cli_info (int    argc,
           char **argv)
@@ -70,8 +44,8 @@ cli_info (int    argc,
   keys = g_list_sort (g_hash_table_get_keys (model->meta), (GCompareFunc) g_strcmp0);
   for (GList *k = keys; k != NULL; k = k->next)
     {
-      g_autofree char *key = printable (k->data);
-      g_autofree char *value = printable (g_hash_table_lookup (model->meta, k->data));
+      g_autofree char *key = cli_printable (k->data, 200);
+      g_autofree char *value = cli_printable (g_hash_table_lookup (model->meta, k->data), 200);
 
       printf ("  %s: %s\n", key, value);
     }
