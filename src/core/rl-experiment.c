@@ -508,12 +508,6 @@ rl_experiment_parse (const char  *json,
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid UTF-8 text");
       return NULL;
     }
-  if (!rl_json_is_one_object (json, (gsize) len))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "not one JSON object (only spaces may stand before or after it)");
-      return NULL;
-    }
   if (rl_json_depth (json, (gsize) len) > RL_JSON_MAX_DEPTH)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
@@ -524,6 +518,12 @@ rl_experiment_parse (const char  *json,
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
                    "invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT, bad);
+      return NULL;
+    }
+  if (!rl_json_is_one_object (json, (gsize) len))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "not one JSON object (its brackets must match, be closed, and hold only JSON; only spaces may stand before or after it)");
       return NULL;
     }
   if (!rl_json_parse_unique (parser, json, (gsize) len, &dup, &local))

@@ -3,13 +3,20 @@
 
 #include <string.h>
 
+/* The only characters JSON has outside strings: structure, white space,
+ * numbers and the letters of true, false and null. json-glib 1.6 takes some
+ * others (comments, stray backslashes) and leaks on the way out of several
+ * such errors, so they never reach it. */
+#define JSON_OUTSIDE_STRINGS " \t\n\r{}[],:0123456789+-.eEtrufalsn"
+
 /* Walks text[i..len) over JSON's structure, strings skipped, keeping the
  * nesting depth of arrays and objects (the deepest in *deepest; without
  * stop_at_close, counted up to RL_JSON_MAX_DEPTH + 1 at most). With
  * stop_at_close, returns the index of the bracket that closes the first
  * top-level value, len if it never closes, and G_MAXSIZE for a closing
  * bracket with nothing open or of the wrong kind (']' for '{': json-glib
- * 1.6 accepted such text and leaked). Without it, returns len. */
+ * 1.6 accepted such text and leaked) or a character JSON never has outside
+ * strings. Without it, returns len. */
 static gsize
 scan (const char *text,
       gsize       len,
@@ -34,6 +41,8 @@ scan (const char *text,
         }
       else if (c == '"')
         in_string = TRUE;
+      else if (stop_at_close && (c == '\0' || strchr (JSON_OUTSIDE_STRINGS, c) == NULL))
+        return G_MAXSIZE;
       else if (c == '{' || c == '[')
         {
           if (depth < 64)
@@ -74,10 +83,8 @@ rl_json_is_one_object (const char *text,
   if (i == len || text[i] != '{')
     return FALSE;
   i = scan (text, len, i, TRUE, NULL);
-  if (i == G_MAXSIZE)
-    return FALSE;
   if (i >= len)
-    return TRUE;   /* never closed: the parser says where */
+    return FALSE;   /* never closed, or not JSON (G_MAXSIZE) */
   for (i++; i < len; i++)
     if (!g_ascii_isspace (text[i]))
       return FALSE;

@@ -8,9 +8,10 @@
 G_BEGIN_DECLS
 
 /* TRUE when text[0..len) is white space, one JSON object, then only white
- * space. json-glib 1.6 accepts (and leaks) a second top-level value, as in
- * "{}[]" or "3{}". An object that is never closed also returns TRUE: the
- * parser reports that one precisely. */
+ * space, with brackets that match and outside strings only what JSON has
+ * there. json-glib 1.6 accepts (and leaks) a second top-level value, as in
+ * "{}[]" or "3{}", takes some non-JSON text, and leaks on the way out of
+ * several parse errors; an object never closed is refused here too. */
 gboolean rl_json_is_one_object (const char *text,
                                 gsize       len);
 

@@ -361,12 +361,6 @@ rl_st_reader_new (const guint8  *data,
       return NULL;
     }
 
-  if (!rl_json_is_one_object (header, header_len))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header is not one JSON object (only spaces may stand before or after it)");
-      return NULL;
-    }
   if (rl_json_depth (header, header_len) > RL_JSON_MAX_DEPTH)
     {
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
@@ -378,6 +372,12 @@ rl_st_reader_new (const guint8  *data,
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
                    "header has an invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT,
                    (gsize) 8 + bad);
+      return NULL;
+    }
+  if (!rl_json_is_one_object (header, header_len))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "header is not one JSON object (its brackets must match, be closed, and hold only JSON; only spaces may stand before or after it)");
       return NULL;
     }
 
