@@ -488,9 +488,6 @@ rl_experiment_parse (const char  *json,
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RlExperiment) exp = rl_experiment_new (NULL);
-  g_autoptr(GError) local = NULL;
-  g_autofree char *dup = NULL;
-  gsize bad = 0;
 
   g_return_val_if_fail (json != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -503,39 +500,8 @@ rl_experiment_parse (const char  *json,
                    "an experiment file may hold at most %u bytes", RL_EXPERIMENT_MAX_BYTES);
       return NULL;
     }
-  if (!g_utf8_validate (json, len, NULL))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid UTF-8 text");
-      return NULL;
-    }
-  if (rl_json_depth (json, (gsize) len) > RL_JSON_MAX_DEPTH)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "arrays or objects nested more than %u deep", RL_JSON_MAX_DEPTH);
-      return NULL;
-    }
-  if (!rl_json_strings_valid (json, (gsize) len, &bad))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT, bad);
-      return NULL;
-    }
-  if (!rl_json_is_one_object (json, (gsize) len))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "not one JSON object (its brackets must match, be closed, and hold only JSON; only spaces may stand before or after it)");
-      return NULL;
-    }
-  if (!rl_json_parse_unique (parser, json, (gsize) len, &dup, &local))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid JSON: %s", local->message);
-      return NULL;
-    }
-  if (dup != NULL)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "the key '%s' appears twice in one object", dup);
-      return NULL;
-    }
+  if (!rl_json_parse_strict (parser, json, (gsize) len, 0, error))
+    return NULL;
   if (!read_root (json_parser_get_root (parser), exp, error))
     return NULL;
   exp->base_dir = g_strdup (base_dir);

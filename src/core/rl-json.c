@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "rl-error.h"
+
 /* The only characters JSON has outside strings: structure, white space,
  * numbers and the letters of true, false and null. json-glib 1.6 takes some
  * others (comments, stray backslashes) and leaks on the way out of several
@@ -205,24 +207,60 @@ on_object_member (JsonParser *parser,
 }
 
 gboolean
-rl_json_parse_unique (JsonParser  *parser,
+rl_json_parse_strict (JsonParser  *parser,
                       const char  *text,
                       gsize        len,
-                      char       **duplicate,
+                      gsize        offset_base,
                       GError     **error)
 {
-  DupCheck dc = { g_hash_table_new (NULL, NULL), NULL };
+  DupCheck dc = { NULL, NULL };
+  g_autoptr(GError) local = NULL;
+  gsize bad = 0;
   gulong id;
   gboolean ok;
 
-  g_return_val_if_fail (duplicate != NULL, FALSE);
+  g_return_val_if_fail (JSON_IS_PARSER (parser), FALSE);
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!g_utf8_validate (text, (gssize) len, NULL))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid UTF-8 text");
+      return FALSE;
+    }
+  if (rl_json_depth (text, len) > RL_JSON_MAX_DEPTH)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "arrays or objects nested more than %u deep", RL_JSON_MAX_DEPTH);
+      return FALSE;
+    }
+  if (!rl_json_strings_valid (text, len, &bad))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT,
+                   offset_base + bad);
+      return FALSE;
+    }
+  if (!rl_json_is_one_object (text, len))
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
+                   "not one JSON object (its brackets must match, be closed, and hold only JSON; "
+                   "only spaces may stand before or after it)");
+      return FALSE;
+    }
+
+  dc.counts = g_hash_table_new (NULL, NULL);
   id = g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &dc);
-  ok = json_parser_load_from_data (parser, text, (gssize) len, error);
+  ok = json_parser_load_from_data (parser, text, (gssize) len, &local);
   g_signal_handler_disconnect (parser, id);
   g_hash_table_unref (dc.counts);
   if (!ok)
-    g_clear_pointer (&dc.dup_name, g_free);
-  *duplicate = dc.dup_name;
+    g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "not valid JSON: %s", local->message);
+  else if (dc.dup_name != NULL)
+    {
+      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "the key '%s' appears twice in one object", dc.dup_name);
+      ok = FALSE;
+    }
+  g_free (dc.dup_name);
   return ok;
 }

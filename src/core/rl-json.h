@@ -37,14 +37,18 @@ gboolean rl_json_strings_valid (const char *text,
                                 gsize       len,
                                 gsize      *bad_offset);
 
-/* json_parser_load_from_data, and *duplicate (never NULL; free it) gets
- * the first key that an object holds twice, or NULL: json-glib keeps the
- * last of duplicate keys silently, which the JSON spec and safetensors
- * forbid. */
-gboolean rl_json_parse_unique  (JsonParser  *parser,
+/* Loads text[0..len) into parser as strict JSON, or says why not (an
+ * RL_ERROR_FORMAT naming the problem; byte offsets count from offset_base,
+ * where the text sits in its file): not UTF-8, nesting deeper than
+ * RL_JSON_MAX_DEPTH, a bad string (rl_json_strings_valid), not one object
+ * (rl_json_is_one_object), not valid JSON, or a key given twice in one
+ * object (json-glib keeps the last of duplicate keys silently, which the
+ * JSON spec and safetensors forbid). The checks before parsing keep
+ * json-glib 1.6 from the inputs it crashes or leaks on. */
+gboolean rl_json_parse_strict  (JsonParser  *parser,
                                 const char  *text,
                                 gsize        len,
-                                char       **duplicate,
+                                gsize        offset_base,
                                 GError     **error);
 
 G_END_DECLS

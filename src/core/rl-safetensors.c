@@ -312,15 +312,11 @@ rl_st_reader_new (const guint8  *data,
 {
   g_autoptr(RlStReader) reader = NULL;
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
-  gsize bad = 0;
-  g_autofree char *dup = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *root, *node;
   guint64 header_len;
   const char *header;
-  gboolean parsed;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -355,42 +351,10 @@ rl_st_reader_new (const guint8  *data,
       g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header is not a JSON object");
       return NULL;
     }
-  if (!g_utf8_validate (header, (gssize) header_len, NULL))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header is not valid UTF-8");
-      return NULL;
-    }
-
-  if (rl_json_depth (header, header_len) > RL_JSON_MAX_DEPTH)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header nests arrays or objects more than %u deep", RL_JSON_MAX_DEPTH);
-      return NULL;
-    }
-  if (!rl_json_strings_valid (header, header_len, &bad))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header has an invalid character or escape in a JSON string at byte %" G_GSIZE_FORMAT,
-                   (gsize) 8 + bad);
-      return NULL;
-    }
-  if (!rl_json_is_one_object (header, header_len))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT,
-                   "header is not one JSON object (its brackets must match, be closed, and hold only JSON; only spaces may stand before or after it)");
-      return NULL;
-    }
-
   parser = json_parser_new_immutable ();
-  parsed = rl_json_parse_unique (parser, header, header_len, &dup, &local);
-  if (!parsed)
+  if (!rl_json_parse_strict (parser, header, header_len, 8, error))
     {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header is not valid JSON: %s", local->message);
-      return NULL;
-    }
-  if (dup != NULL)
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_FORMAT, "header has the key “%s” twice", dup);
+      g_prefix_error (error, "header: ");
       return NULL;
     }
   root = json_parser_get_root (parser);
