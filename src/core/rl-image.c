@@ -59,31 +59,25 @@ check_file (const char  *path,
 {
   guint8 head[32];
   GStatBuf st;
-  gssize n;
+  gssize n = -1;
   const char *why;
+  int saved_errno = 0;
   int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);   /* a FIFO must not block */
 
-  if (fd >= 0 && fstat (fd, &st) == 0 && !S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
+  /* Only a regular file is read: a FIFO, device or socket never is, and a
+   * folder is named as one. */
+  if (fd < 0 || fstat (fd, &st) != 0)
+    saved_errno = errno;
+  else if (S_ISDIR (st.st_mode))
+    saved_errno = EISDIR;
+  else if (S_ISREG (st.st_mode) && (n = read (fd, head, sizeof head)) < 0)
+    saved_errno = errno;
+  if (fd >= 0)
+    g_close (fd, NULL);
+  if (n < 0)
     {
-      /* A FIFO, a device or a socket: never read (a folder's read says why). */
-      g_close (fd, NULL);
-      g_set_error (error, RL_ERROR, RL_ERROR_IO, "Cannot open image “%s”: not a regular file", display);
-      return FALSE;
-    }
-  if (fd < 0 || fstat (fd, &st) != 0 || (n = read (fd, head, sizeof head)) < 0)
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        g_close (fd, NULL);
-      g_set_error (error, RL_ERROR, RL_ERROR_IO,
-                   "Cannot open image “%s”: %s", display, g_strerror (saved_errno));
-      return FALSE;
-    }
-  g_close (fd, NULL);
-  if (!S_ISREG (st.st_mode))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_IO, "Cannot open image “%s”: not a regular file", display);
+      g_set_error (error, RL_ERROR, RL_ERROR_IO, "Cannot open image “%s”: %s", display,
+                   saved_errno != 0 ? g_strerror (saved_errno) : "not a regular file");
       return FALSE;
     }
   why = n == 0 ? "an empty file" : sniff (head, (gsize) n, st.st_size);
