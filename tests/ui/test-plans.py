@@ -6,7 +6,7 @@ count of the ranks shown under "Layer ranks" (r·(m+n)+n per factored layer,
 m·n+n per dense one, for 784-1028-512-256-10), and that the energy plan's
 ranks are those of `ranklab-cli plan --energy`. Needs RANKLAB_MNIST_DIR
 (skips without it), a display and a D-Bus session."""
-import os, re, shutil, signal, subprocess, sys, tempfile, time
+import os, re, shutil, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -65,16 +65,12 @@ out = subprocess.run([CLI, "plan", "--data", DATA, "--model", model, "--energy",
 cli_energy80 = [0 if m.group(1) == "dense" else int(m.group(1))
                 for m in re.finditer(r"^\d+\s+\d+x\d+\s+(\d+|dense)\s", out, re.M)]
 
-launcher = "/usr/libexec/at-spi-bus-launcher"
-bus = (subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, start_new_session=True)
-       if os.path.exists(launcher) else None)
-time.sleep(1.0)
+import atspi_bus  # noqa: E402
+bus = atspi_bus.start(env)
 try:
     import atspi_driver as d  # noqa: E402  (after the bus is up)
 except ImportError as e:
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
     print(f"FAIL cannot import pyatspi ({e}); install python3-pyatspi"); sys.exit(1)
 
 failures = []
@@ -157,8 +153,7 @@ finally:
         app_proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         app_proc.kill()
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
 
 print(f"{len(failures)} failure(s)")
 if not os.environ.get("RANKLAB_KEEP_TMP"):

@@ -4,7 +4,7 @@ cancelled half-way and started again, a corrupt model opened. The window must
 keep responding (no main-loop stall over 200 ms, measured inside the app by
 RANKLAB_WATCHDOG_MS), show no stale figure, keep its model, and log no
 warning. Needs RANKLAB_MNIST_DIR, a display and a D-Bus session."""
-import csv, os, random, re, shutil, signal, subprocess, sys, tempfile, time
+import csv, os, random, re, shutil, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -48,15 +48,12 @@ with open(ft_csv) as f:
     rows = list(csv.DictReader(f))
     ft_acc = float([r for r in rows if r["rank"] == "original"][0]["accuracy"])
 
-launcher = "/usr/libexec/at-spi-bus-launcher"
-bus = (subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, start_new_session=True) if os.path.exists(launcher) else None)
-time.sleep(1.0)
+import atspi_bus  # noqa: E402
+bus = atspi_bus.start(env)
 try:
     import atspi_driver as d
 except ImportError as e:
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
     print(f"FAIL cannot import pyatspi ({e})"); sys.exit(1)
 
 failures = []
@@ -184,8 +181,7 @@ try:
 finally:
     if app_proc.poll() is None:
         app_proc.kill()
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
     log.close()
 
 text = open(log_path).read()

@@ -3,7 +3,7 @@
 accessibility tree. Draws a 1 and a 7, steps the rank slider to 25 and checks
 the figures against ranklab-cli. Needs RANKLAB_MNIST_DIR (skips without it),
 a display and a D-Bus session (run.sh --test provides both)."""
-import csv, os, shutil, signal, subprocess, sys, tempfile, time
+import csv, os, shutil, subprocess, sys, tempfile, time
 
 APP, CLI, OUTDIR = sys.argv[1], sys.argv[2], sys.argv[3]
 DATA = os.environ.get("RANKLAB_MNIST_DIR")
@@ -31,16 +31,12 @@ with open(sweep_csv) as f:
     cli_acc25 = float([r for r in csv.DictReader(f) if r["rank"] == "25"][0]["accuracy"])
 
 # at-spi bus, then the app.
-launcher = "/usr/libexec/at-spi-bus-launcher"
-bus = (subprocess.Popen([launcher, "--launch-immediately"], env=env, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL, start_new_session=True)
-       if os.path.exists(launcher) else None)
-time.sleep(1.0)
+import atspi_bus  # noqa: E402
+bus = atspi_bus.start(env)
 try:
     import atspi_driver as d  # noqa: E402  (after the bus is up)
 except ImportError as e:
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
     print(f"FAIL cannot import pyatspi ({e}); install python3-pyatspi"); sys.exit(1)
 
 failures = []
@@ -96,8 +92,7 @@ finally:
         app_proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         app_proc.kill()
-    if bus:
-        os.killpg(bus.pid, signal.SIGKILL)  # the launcher and its dbus-daemon
+    atspi_bus.stop(bus)
 
 print(f"{len(failures)} failure(s)")
 if not os.environ.get("RANKLAB_KEEP_TMP"):
