@@ -226,13 +226,16 @@ cli_check_writable (const char  *opt,
       g_set_error (error, RL_ERROR, RL_ERROR_INVALID, "%s: '%s' is a folder, not a file name", opt, path);
       return FALSE;
     }
-  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, RL_ERROR, RL_ERROR_INVALID,
-                   "%s: '%s' is not a regular file (a device, FIFO or socket, or a link to one); "
-                   "results are saved to regular files only", opt, path);
-      return FALSE;
-    }
+  {
+    g_autoptr(GError) local = NULL;
+    g_autofree char *target = rl_file_save_target (path, &local);
+
+    if (target == NULL)
+      {
+        g_set_error (error, RL_ERROR, RL_ERROR_INVALID, "%s: %s", opt, local->message);
+        return FALSE;
+      }
+  }
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_IO, "%s: cannot write '%s': the folder '%s' does not exist",

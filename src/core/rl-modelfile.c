@@ -189,24 +189,16 @@ rl_model_serialize (const RlModel  *model,
   return rl_st_writer_finish (writer, error);
 }
 
-gboolean
-rl_file_replace_atomic (const char  *path,
-                        const void  *data,
-                        gsize        len,
-                        GError     **error)
+char *
+rl_file_save_target (const char  *path,
+                     GError     **error)
 {
-  g_autoptr(GError) local = NULL;
   g_autofree char *resolved = NULL;
   struct stat st;
 
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (data != NULL || len == 0, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* The rename below replaces whatever path names: a symbolic link is saved
-   * through (to the file it points to), and anything but a regular file or
-   * a new name is refused — renaming over /dev/stdout, a FIFO or a link to
-   * a device would replace it with a file. */
   if (lstat (path, &st) == 0 && S_ISLNK (st.st_mode))
     {
       resolved = realpath (path, NULL);
@@ -219,23 +211,45 @@ rl_file_replace_atomic (const char  *path,
           if (target == NULL)
             {
               g_set_error (error, RL_ERROR, RL_ERROR_IO, "cannot save %s: cannot read the symbolic link", path);
-              return FALSE;
+              return NULL;
             }
           resolved = g_path_is_absolute (target) ? g_steal_pointer (&target)
                                                  : g_build_filename (dir, target, NULL);
         }
-      path = resolved;
     }
-  if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+  else
+    resolved = g_strdup (path);
+  if (stat (resolved, &st) == 0 && !S_ISREG (st.st_mode))
     {
       g_set_error (error, RL_ERROR, RL_ERROR_IO,
-                   "cannot save %s: it is not a regular file (a folder, device, FIFO or socket)", path);
-      return FALSE;
+                   "cannot save %s: it is not a regular file (a folder, device, FIFO or socket, "
+                   "or a link to one)", path);
+      return NULL;
     }
+  return g_steal_pointer (&resolved);
+}
 
-  /* Writes path.XXXXXX in the same folder, fsyncs it, then renames it over
-   * path; on failure the temporary file is removed and path is untouched. */
-  if (!g_file_set_contents_full (path, data, (gssize) len,
+gboolean
+rl_file_replace_atomic (const char  *path,
+                        const void  *data,
+                        gsize        len,
+                        GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *target = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  target = rl_file_save_target (path, error);
+  if (target == NULL)
+    return FALSE;
+
+  /* Writes target.XXXXXX in the same folder, fsyncs it, then renames it
+   * over target; on failure the temporary file is removed and target is
+   * untouched. */
+  if (!g_file_set_contents_full (target, data, (gssize) len,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                  0666, &local))
     {

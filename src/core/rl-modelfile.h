@@ -32,7 +32,15 @@ RlModel  *rl_model_deserialize     (const guint8  *data,
                                     gsize          len,
                                     GError       **error);
 
-/* Generic atomic write used by every saver in the project. */
+/* Where a save to path writes: path itself, or for a symbolic link the file
+ * it leads to (made if it does not exist yet). NULL with an error when that
+ * exists and is not a regular file: the rename of an atomic save would
+ * replace a FIFO, a device or /dev/stdout with a file. Free with g_free. */
+char     *rl_file_save_target      (const char    *path,
+                                    GError       **error);
+
+/* Generic atomic write used by every saver in the project: to
+ * rl_file_save_target (path), through a temporary file, fsync and rename. */
 gboolean  rl_file_replace_atomic   (const char    *path,
                                     const void    *data,
                                     gsize          len,
