@@ -527,27 +527,13 @@ measure (const RlModel   *model,
   fig->accuracy = acc.accuracy;
 }
 
-static double
-median_of (double *t,
-           guint   n)
-{
-  for (guint i = 1; i < n; i++)
-    for (guint j = i; j > 0 && t[j - 1] > t[j]; j--)
-      {
-        double x = t[j];
-        t[j] = t[j - 1];
-        t[j - 1] = x;
-      }
-  return n % 2 == 1 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
 /* The median forward time over test of each of n_models models, in
- * figs[k]->latency_s. The models take turns run by run, so that a change in
- * the machine's load (a sweep on the other core, another program) weighs on
- * all of them alike and their ratio, the speed-up, stays honest. Returns
- * FALSE when cancellable was cancelled between two timed runs: runs are
- * timed one at a time (as rl_eval_latency times them) so that a newer
- * request need not wait for seconds of timing of a large model. */
+ * figs[k]->latency_s. The models take turns run by run
+ * (rl_eval_latency_turns), so that a change in the machine's load (a sweep
+ * on the other core, another program) weighs on all of them alike and their
+ * ratio, the speed-up, stays honest. Returns FALSE when cancellable was
+ * cancelled between two timed runs, so that a newer request need not wait
+ * for seconds of timing of a large model. */
 static gboolean
 time_forwards (const RlModel   *const *models,
                RlFigures       *const *figs,
@@ -556,24 +542,16 @@ time_forwards (const RlModel   *const *models,
                RlWorkspace            *ws,
                GCancellable           *cancellable)
 {
-  double times[2][LATENCY_REPEATS];
+  RlLatency lat[2];
 
-  g_return_val_if_fail (n_models <= G_N_ELEMENTS (times), FALSE);
+  g_return_val_if_fail (n_models <= G_N_ELEMENTS (lat), FALSE);
   if (test == NULL)
     return TRUE;
-  for (guint i = 0; i < LATENCY_WARMUP + LATENCY_REPEATS; i++)
-    for (guint k = 0; k < n_models; k++)
-      {
-        RlLatency lat;
-
-        if (g_cancellable_is_cancelled (cancellable))
-          return FALSE;
-        rl_eval_latency (models[k], test, 0, 1, ws, &lat);
-        if (i >= LATENCY_WARMUP)
-          times[k][i - LATENCY_WARMUP] = lat.median_s;
-      }
+  if (!rl_eval_latency_turns (models, n_models, test, LATENCY_WARMUP, LATENCY_REPEATS, ws,
+                              cancellable, lat))
+    return FALSE;
   for (guint k = 0; k < n_models; k++)
-    figs[k]->latency_s = median_of (times[k], LATENCY_REPEATS);
+    figs[k]->latency_s = lat[k].median_s;
   return TRUE;
 }
 

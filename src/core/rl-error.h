@@ -26,7 +26,16 @@ GQuark rl_error_quark (void);
  * n_threads == 0 keeps OpenBLAS's default (all cores). */
 void   rl_core_init            (guint n_threads);
 void   rl_core_set_blas_threads (guint n_threads);
+/* The thread budget: the count last set, else OpenBLAS's default. */
 guint  rl_core_get_blas_threads (void);
+
+/* Work that splits itself into threads of its own (the forward's row
+ * shares, the trainer's team, the SVD's two layers) runs each BLAS call on
+ * one thread: between begin and end, OpenBLAS is set to one thread. Scopes
+ * nest and may overlap from several threads; the last end restores the
+ * budget, and rl_core_set_blas_threads inside a scope takes effect then. */
+void   rl_core_blas_single_begin (void);
+void   rl_core_blas_single_end   (void);
 
 /* Monotonic wall clock in seconds. */
 double rl_now                  (void);

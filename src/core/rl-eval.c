@@ -72,38 +72,66 @@ rl_eval_latency (const RlModel   *model,
                  RlWorkspace     *ws,
                  RlLatency       *out)
 {
+  rl_eval_latency_turns (&model, 1, ds, warmup, repeats, ws, NULL, out);
+}
+
+gboolean
+rl_eval_latency_turns (const RlModel *const *models,
+                       guint                 n_models,
+                       const RlDataset      *ds,
+                       guint                 warmup,
+                       guint                 repeats,
+                       RlWorkspace          *ws,
+                       GCancellable         *cancellable,
+                       RlLatency            *out)
+{
   g_autoptr(RlWorkspace) own_ws = NULL;
   g_autofree float *scores = NULL;
   g_autofree double *times = NULL;
+  guint n_out = 0;
 
-  g_return_if_fail (model != NULL && ds != NULL && out != NULL);
+  g_return_val_if_fail (models != NULL && n_models >= 1 && ds != NULL && out != NULL, FALSE);
 
   repeats = MAX (repeats, 1);
-  memset (out, 0, sizeof *out);
-  out->repeats = repeats;
-  out->warmup = warmup;
-  out->threads = rl_core_get_blas_threads ();
-  out->batch = ds->n;
+  for (guint k = 0; k < n_models; k++)
+    {
+      g_return_val_if_fail (models[k] != NULL, FALSE);
+      n_out = MAX (n_out, rl_model_output_size (models[k]));
+      memset (&out[k], 0, sizeof out[k]);
+      out[k].repeats = repeats;
+      out[k].warmup = warmup;
+      out[k].threads = rl_core_get_blas_threads ();
+      out[k].batch = ds->n;
+    }
 
   if (ws == NULL)
     ws = own_ws = rl_workspace_new ();
-  scores = g_new (float, (gsize) MAX (ds->n, 1) * rl_model_output_size (model));
-  times = g_new (double, repeats);
+  scores = g_new (float, (gsize) MAX (ds->n, 1) * n_out);
+  times = g_new (double, (gsize) n_models * repeats);
 
   for (guint i = 0; i < warmup + repeats; i++)
+    for (guint k = 0; k < n_models; k++)
+      {
+        double t0;
+
+        if (g_cancellable_is_cancelled (cancellable))
+          return FALSE;
+        t0 = rl_now ();
+        rl_model_forward (models[k], ds->images, ds->n, scores, ws);
+        if (i >= warmup)
+          times[(gsize) k * repeats + i - warmup] = rl_now () - t0;
+      }
+
+  for (guint k = 0; k < n_models; k++)
     {
-      double t0 = rl_now ();
+      double *t = times + (gsize) k * repeats;
 
-      rl_model_forward (model, ds->images, ds->n, scores, ws);
-      if (i >= warmup)
-        times[i - warmup] = rl_now () - t0;
+      qsort (t, repeats, sizeof (double), compare_double);
+      out[k].min_s = t[0];
+      out[k].median_s = (repeats % 2 == 1) ? t[repeats / 2]
+                                           : 0.5 * (t[repeats / 2 - 1] + t[repeats / 2]);
     }
-
-  qsort (times, repeats, sizeof (double), compare_double);
-  out->min_s = times[0];
-  out->median_s = (repeats % 2 == 1)
-    ? times[repeats / 2]
-    : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
+  return TRUE;
 }
 
 static void

@@ -43,6 +43,20 @@ void     rl_eval_latency    (const RlModel   *model,
                              RlWorkspace     *ws,
                              RlLatency       *out);
 
+/* The same for several models timed in turns (1, 2, …, 1, 2, …), so that
+ * each sees the same machine: a ratio of their latencies then does not
+ * drift with the machine's load between two timings. out has n_models
+ * entries. Returns FALSE when cancellable (may be NULL) is cancelled
+ * between two runs; out is then incomplete. */
+gboolean rl_eval_latency_turns (const RlModel *const *models,
+                                guint                 n_models,
+                                const RlDataset      *ds,
+                                guint                 warmup,
+                                guint                 repeats,
+                                RlWorkspace          *ws,
+                                GCancellable         *cancellable,
+                                RlLatency            *out);
+
 typedef struct
 {
   guint   rank;          /* 0 = the original model */

@@ -429,15 +429,14 @@ rl_svd_compute (const RlModel  *model,
   n_workers = MIN (MIN (n_cpus, 2u), model->n_layers);
   if (n_workers > 1)
     {
-      guint saved = rl_core_get_blas_threads ();
       GThread *helper;
 
       /* Two layers at once, each BLAS call on one thread. */
-      rl_core_set_blas_threads (1);
+      rl_core_blas_single_begin ();
       helper = g_thread_new ("rl-svd", svd_worker, &job);
       svd_worker (&job);
       g_thread_join (helper);
-      rl_core_set_blas_threads (saved);
+      rl_core_blas_single_end ();
     }
   else
     svd_worker (&job);
