@@ -20,7 +20,16 @@
  * a half batch, gradients summed) measured no faster: both threads then
  * pack all the weights. Each job is cut into 2 chunks per thread (8 for
  * Adam) that threads take as they come: 1 to 3 measured the same, 4 and 8
- * slower (smaller products). */
+ * slower (smaller products).
+ *
+ * The two cores of our VMs are not always really parallel: for minutes at a
+ * time, two threads ran a step 1.1–1.5× slower than one (two single-thread
+ * sgemm 512³ loops side by side took 1.1–2.1× as long as one alone). Tried
+ * and dropped: timing 10 steps with helpers and 10 without every 500 steps
+ * and keeping the faster way. The machine changed faster than the probe
+ * could tell, and over 18 runs of 750 steps it picked the slow way more
+ * often (7 runs at 3.7–5.6 ms a step) than always using the helpers lost
+ * (3 runs at 4.2–6.1 ms; usual 2.4–2.9, one thread alone 4.2–5.0). */
 
 #include <math.h>
 #include <string.h>
