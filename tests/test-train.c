@@ -322,6 +322,82 @@ test_threads_agree (void)
   g_assert_cmpuint (rl_core_get_blas_threads (), ==, budget);
 }
 
+/* rl_train's fused step (gradient rows into Adam while in cache) is the
+ * separate gradient + step, reordered: the same weights after a few steps,
+ * on teams of 1 and 3 threads, and NaN leaves the weights alone. */
+static void
+test_fused_step (void)
+{
+  const guint sizes[] = { 300, 90, 70, 10 };
+  const guint n = 32, budget = rl_core_get_blas_threads ();
+  g_autofree float *x = g_new (float, (gsize) n * 300);
+  guint8 labels[32];
+  RlRecipe recipe;
+
+  rng_state = 43;
+  fill (x, (gsize) n * 300, 0.0, 1.0);
+  for (guint i = 0; i < n; i++)
+    labels[i] = (guint8) ((i * 3) % 10);
+  _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);   /* with weight decay */
+
+  for (guint threads = 1; threads <= 3; threads += 2)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(RlModel) fused = rl_model_new (sizes, G_N_ELEMENTS (sizes), &error);
+      g_autoptr(RlModel) separate = NULL;
+      g_autoptr(RlModel) init = NULL;
+      g_autoptr(RlTrainer) tf = NULL;
+      g_autoptr(RlTrainer) ts = NULL;
+      guint ok_f = 0, ok_s = 0;
+
+      g_assert_no_error (error);
+      rl_model_init_weights (fused, RL_INIT_HE_UNIFORM, 13);
+      separate = rl_model_copy (fused);
+      init = rl_model_copy (fused);
+      rl_core_set_blas_threads (threads);
+      tf = _rl_trainer_new (fused, n, &recipe);
+      ts = _rl_trainer_new (separate, n, &recipe);
+      rl_core_set_blas_threads (budget);
+      for (guint step = 0; step < 4; step++)
+        {
+          const float *xs = x + step * 7;
+          double lf = _rl_trainer_train_batch (tf, xs, labels, n, 1e-3, &ok_f);
+          double ls = _rl_trainer_gradient (ts, xs, labels, n, &ok_s);
+
+          _rl_trainer_step (ts, 1e-3);
+          g_assert_cmpfloat (fabs (lf - ls), <=, 1e-6 * (1.0 + fabs (ls)));
+          g_assert_cmpuint (ok_f, ==, ok_s);
+        }
+      for (guint l = 0; l < fused->n_layers; l++)
+        {
+          const RlLayer *F = &fused->layers[l], *S = &separate->layers[l], *I = &init->layers[l];
+          double worst = 0.0, moved = 0.0;
+
+          for (gsize i = 0; i < (gsize) F->in * F->out; i++)
+            {
+              worst = MAX (worst, fabs ((double) F->w[i] - S->w[i]));
+              moved = MAX (moved, fabs ((double) F->w[i] - I->w[i]));
+            }
+          for (guint j = 0; j < F->out; j++)
+            worst = MAX (worst, fabs ((double) F->bias[j] - S->bias[j]));
+          g_assert_cmpfloat (worst, <=, 1e-6);
+          g_assert_cmpfloat (moved, >=, 2e-3);   /* 4 steps of about lr = 1e-3 each */
+        }
+
+      /* a NaN input: NaN loss, no update */
+      {
+        g_autoptr(RlModel) keep = rl_model_copy (fused);
+        g_autofree float *bad = g_memdup2 (x, (gsize) n * 300 * sizeof (float));
+
+        bad[5] = NAN;
+        g_assert_true (isnan (_rl_trainer_train_batch (tf, bad, labels, n, 1e-3, NULL)));
+        for (guint l = 0; l < fused->n_layers; l++)
+          g_assert_cmpmem (fused->layers[l].w, (gsize) sizes[l] * sizes[l + 1] * sizeof (float),
+                           keep->layers[l].w, (gsize) sizes[l] * sizes[l + 1] * sizeof (float));
+      }
+    }
+}
+
 /* ---- training ----------------------------------------------------------- */
 
 /* Separable synthetic digits: each class is a fixed random 28×28 pattern,
@@ -626,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/backprop/factored-softmax", test_gradient_factored_softmax);
   g_test_add_func ("/train/backprop/split-between-threads", test_gradient_split);
   g_test_add_func ("/train/threads-agree", test_threads_agree);
+  g_test_add_func ("/train/fused-step", test_fused_step);
   g_test_add_func ("/train/fit/small", test_train_small);
   g_test_add_func ("/train/fit/factored", test_train_factored);
   g_test_add_func ("/train/cancel", test_train_cancel);

@@ -69,7 +69,7 @@ cli_finetune (int    argc,
     { "plan-mode", 'p', 0, G_OPTION_ARG_STRING, &mode_name, "With --rank: paper (factor every layer) or auto", "MODE" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Peak learning rate (1e-3)", "LR" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Shuffling seed (42, or the experiment's)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads to compute with (all cores)", "N" },
     { NULL }
   };
 

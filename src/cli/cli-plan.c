@@ -139,7 +139,7 @@ cli_plan (int    argc,
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write the plan as an experiment file", "FILE.json" },
     { "plan-mode", 'p', 0, G_OPTION_ARG_STRING, &mode_name, "paper (factor every layer) or auto (dense where factoring does not pay)", "MODE" },
     { "val-count", 0, 0, G_OPTION_ARG_INT, &val_count, "Validation images for --budget, from training image 50,000 (10000)", "N" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads to compute with (all cores)", "N" },
     { NULL }
   };
 

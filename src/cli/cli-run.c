@@ -110,7 +110,7 @@ cli_run (int    argc,
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, "MNIST folder", "DIR" },
     { "csv", 'c', 0, G_OPTION_ARG_FILENAME, &csv_path, "Write the table as CSV (the sweep's columns)", "FILE" },
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeats, "Timed runs, median reported (5)", "N" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads to compute with (all cores)", "N" },
     { "no-save", 0, 0, G_OPTION_ARG_NONE, &no_save, "Do not write the results back into the experiment file", NULL },
     { NULL }
   };

@@ -63,7 +63,7 @@ cli_sweep (int    argc,
     { "plan", 'p', 0, G_OPTION_ARG_STRING, &plan_name, "paper (factor every layer) or auto (skip layers that do not pay)", "PLAN" },
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &repeats, "Timed runs per rank, median reported (5)", "N" },
     { "csv", 'c', 0, G_OPTION_ARG_FILENAME, &csv_path, "Write the table as CSV", "FILE" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads to compute with (all cores)", "N" },
     { "limit", 'l', 0, G_OPTION_ARG_INT, &limit, "Use the first N test images only (quick checks; figures then differ from the full set)", "N" },
     { NULL }
   };

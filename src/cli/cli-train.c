@@ -28,7 +28,7 @@ cli_train (int    argc,
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (preset's value if unset)", "N" },
     { "batch-size", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (preset's value if unset)", "B" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (42)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "OpenBLAS threads (all cores)", "N" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Threads to compute with (all cores)", "N" },
     { "limit", 'l', 0, G_OPTION_ARG_INT, &limit, "Train on the first N images only (quick runs, tests)", "N" },
     { NULL }
   };

@@ -30,7 +30,7 @@ typedef struct
   double min_s;
   guint  repeats;
   guint  warmup;
-  guint  threads;     /* OpenBLAS threads during the timing */
+  guint  threads;     /* the thread budget during the timing */
   guint  batch;       /* images per forward call */
 } RlLatency;
 

@@ -67,6 +67,17 @@ double     _rl_trainer_loss        (RlTrainer      *trainer,
 /* One Adam(W) update with the kept gradients at learning rate lr. */
 void       _rl_trainer_step        (RlTrainer      *trainer,
                                     double          lr);
+/* One training step: what _rl_trainer_gradient then, when the loss is
+ * finite, _rl_trainer_step (trainer, lr) do, in fewer passes over memory
+ * for a model of dense layers (each gradient row goes into Adam while it
+ * is in cache). Returns the mean loss (NaN, and no update, if it is not
+ * finite). The kept gradients are those of this batch. */
+double     _rl_trainer_train_batch (RlTrainer      *trainer,
+                                    const float    *x,
+                                    const guint8   *labels,
+                                    guint           n,
+                                    double          lr,
+                                    guint          *correct);
 /* Copies the kept gradients into grad, a model of the same shapes. */
 void       _rl_trainer_get_gradient(RlTrainer      *trainer,
                                     RlModel        *grad);

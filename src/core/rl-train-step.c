@@ -16,7 +16,8 @@
  * ranges; every BLAS call then runs on one thread
  * (rl_core_blas_single_begin). A step is 8–9 team jobs for the study's
  * four layers: 1.75–1.85 ms of gradient and 0.5 ms of Adam, 3.4–3.6 s per
- * paper epoch instead of 4.7–5.7. Splitting the batch instead (each thread
+ * paper epoch instead of 4.7–5.7. rl_train's fused step (rl-train-fused.c) then takes
+ * 2.33–2.42 ms against 2.42–2.54 for gradient + Adam, timed side by side. Splitting the batch instead (each thread
  * a half batch, gradients summed) measured no faster: both threads then
  * pack all the weights. Each job is cut into 2 chunks per thread (8 for
  * Adam) that threads take as they come: 1 to 3 measured the same, 4 and 8
@@ -33,64 +34,12 @@
 
 #include <math.h>
 #include <string.h>
-#include <cblas.h>
 #ifdef __SSE2__
 #include <immintrin.h>
 #endif
 
 #include "rl-error.h"
-#include "rl-team.h"
-#include "rl-train-private.h"
-
-/* Column ranges start on a 64-byte line, so two threads never write the
- * same cache line of a row. */
-#define ALIGN_FLOATS 16u
-
-typedef struct
-{
-  float    *w;      /* the model's tensor (updated in place) */
-  float    *g;      /* gradient */
-  float    *m, *v;  /* Adam moments */
-  gsize     len;
-  gboolean  decay;  /* kernels decay, biases do not */
-} Param;
-
-typedef enum
-{
-  JOB_FORWARD_MID,   /* M = X·A, by columns of M */
-  JOB_FORWARD_OUT,   /* Z = X·W or M·B, then bias and activation, by columns of Z */
-  JOB_BACKWARD_OUT,  /* gW or gB, bias gradient (columns of Z); dX (dense) or dM (factored) */
-  JOB_BACKWARD_IN,   /* factored: gA and dX, by rows of A (columns of X) */
-  JOB_ADAM,          /* every parameter, by ranges */
-} JobKind;
-
-struct _RlTrainer
-{
-  RlModel  *model;
-  RlRecipe  recipe;
-  guint     max_batch;
-  guint64   t;          /* Adam steps taken */
-  float   **h;          /* per layer: n × out (last layer: logits Z) */
-  float   **mid;        /* per layer: n × rank, NULL when dense */
-  float    *dz[2];      /* n × widest */
-  float    *dmid;       /* n × largest rank */
-  Param    *params;
-  guint     n_params;
-  gsize     n_weights;  /* Σ params' len */
-  guint     first_param[RL_MODEL_MAX_LAYERS];
-  RlTeam   *team;
-  gboolean  blas_single;   /* holds a single-thread BLAS scope */
-
-  /* the job the team runs */
-  JobKind      kind;
-  guint        layer;
-  guint        n;         /* rows */
-  const float *x;         /* the batch's input */
-  float       *dz_cur;    /* ∂loss/∂Z of the layer */
-  float       *dx_cur;    /* ∂loss/∂X (written by the backward jobs) */
-  float        b1, b2, lr_t, eps;
-  double       lr;
-};
+#include "rl-trainer-private.h"
 
 /* ---- trainer ----------------------------------------------------------- */
 
@@ -149,8 +98,9 @@ _rl_trainer_new (RlModel        *model,
         }
       add_param (t, L->bias, L->out, FALSE);
     }
-  t->dz[0] = g_new (float, (gsize) max_batch * width);
-  t->dz[1] = g_new (float, (gsize) max_batch * width);
+  t->all_dense = !rl_model_is_factored (model);
+  for (guint i = 0; i < G_N_ELEMENTS (t->dz); i++)
+    t->dz[i] = g_new (float, (gsize) max_batch * width);
   t->dmid = g_new (float, (gsize) max_batch * MAX (max_rank, 1u));
 
   /* the thread budget (rl_core_set_blas_threads; cores by default) */
@@ -183,17 +133,17 @@ _rl_trainer_free (RlTrainer *t)
     }
   g_free (t->h);
   g_free (t->mid);
-  g_free (t->dz[0]);
-  g_free (t->dz[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (t->dz); i++)
+    g_free (t->dz[i]);
   g_free (t->dmid);
   g_free (t->params);
   g_free (t);
 }
 
 /* C (m × n, ldc) = op(A)·op(B); nothing for an empty range. */
-static void
-sgemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, gsize m, gsize n, gsize k,
-       const float *a, guint lda, const float *b, guint ldb, float *c, guint ldc)
+void
+_rl_train_sgemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, gsize m, gsize n, gsize k,
+                 const float *a, guint lda, const float *b, guint ldb, float *c, guint ldc)
 {
   if (m == 0 || n == 0)
     return;
@@ -232,14 +182,14 @@ bias_act_columns (float        *z,
 
 /* Columns [c0, c1) of dx (n × ld) times the derivative of the previous
  * layer's activation, read from its output h. */
-static void
-mask_columns (float        *dx,
-              const float  *h,
-              guint         n,
-              guint         ld,
-              gsize         c0,
-              gsize         c1,
-              RlActivation  act)
+void
+_rl_train_mask_columns (float        *dx,
+                        const float  *h,
+                        guint         n,
+                        guint         ld,
+                        gsize         c0,
+                        gsize         c1,
+                        RlActivation  act)
 {
   for (guint i = 0; i < n; i++)
     {
@@ -270,17 +220,17 @@ forward_chunk (RlTrainer *t,
   if (t->kind == JOB_FORWARD_MID)
     {
       rl_team_range (L->rank, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
-      sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->a + c0, L->rank,
+      _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->a + c0, L->rank,
              t->mid[t->layer] + c0, L->rank);
       return;
     }
 
   rl_team_range (L->out, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
   if (L->rank == 0)
-    sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->w + c0, L->out,
+    _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->w + c0, L->out,
            z + c0, L->out);
   else
-    sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->rank, t->mid[t->layer], L->rank,
+    _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->rank, t->mid[t->layer], L->rank,
            L->b + c0, L->out, z + c0, L->out);
   bias_act_columns (z, n, L->out, c0, c1, L->bias, last ? RL_ACT_NONE : L->act);
 }
@@ -302,10 +252,10 @@ backward_chunk (RlTrainer *t,
 
   if (t->kind == JOB_BACKWARD_IN)   /* factored: gA = Xᵀ·dM, dX = dM·Aᵀ */
     {
-      sgemm (CblasTrans, CblasNoTrans, d1 - d0, L->rank, n, xin + d0, L->in, t->dmid, L->rank,
+      _rl_train_sgemm (CblasTrans, CblasNoTrans, d1 - d0, L->rank, n, xin + d0, L->in, t->dmid, L->rank,
              p[0].g + d0 * L->rank, L->rank);
       if (l > 0)
-        sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->rank, t->dmid, L->rank,
+        _rl_train_sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->rank, t->dmid, L->rank,
                L->a + d0 * L->rank, L->rank, dx + d0, L->in);
     }
   else
@@ -315,10 +265,10 @@ backward_chunk (RlTrainer *t,
       rl_team_range (L->out, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
       if (L->rank == 0)   /* gW = Xᵀ·dZ, dX = dZ·Wᵀ */
         {
-          sgemm (CblasTrans, CblasNoTrans, L->in, c1 - c0, n, xin, L->in, dz + c0, L->out,
+          _rl_train_sgemm (CblasTrans, CblasNoTrans, L->in, c1 - c0, n, xin, L->in, dz + c0, L->out,
                  p[0].g + c0, L->out);
           if (l > 0)
-            sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->out, dz, L->out,
+            _rl_train_sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->out, dz, L->out,
                    L->w + d0 * L->out, L->out, dx + d0, L->in);
         }
       else   /* gB = Mᵀ·dZ, dM = dZ·Bᵀ */
@@ -326,9 +276,9 @@ backward_chunk (RlTrainer *t,
           gsize r0, r1;
 
           rl_team_range (L->rank, chunk, n_chunks, ALIGN_FLOATS, &r0, &r1);
-          sgemm (CblasTrans, CblasNoTrans, L->rank, c1 - c0, n, t->mid[l], L->rank, dz + c0,
+          _rl_train_sgemm (CblasTrans, CblasNoTrans, L->rank, c1 - c0, n, t->mid[l], L->rank, dz + c0,
                  L->out, p[1].g + c0, L->out);
-          sgemm (CblasNoTrans, CblasTrans, n, r1 - r0, L->out, dz, L->out, L->b + r0 * L->out,
+          _rl_train_sgemm (CblasNoTrans, CblasTrans, n, r1 - r0, L->out, dz, L->out, L->b + r0 * L->out,
                  L->out, t->dmid + r0, L->rank);
         }
 
@@ -345,23 +295,23 @@ backward_chunk (RlTrainer *t,
     }
 
   if (l > 0)
-    mask_columns (dx, t->h[l - 1], n, L->in, d0, d1, t->model->layers[l - 1].act);
+    _rl_train_mask_columns (dx, t->h[l - 1], n, L->in, d0, d1, t->model->layers[l - 1].act);
 }
 
 /* The update is memory-bound over ~1.5 M parameters per step: four lanes
  * at a time with SSE (baseline on x86-64; GCC will not vectorise sqrtf
  * without -fno-math-errno), the scalar loop elsewhere and for the tail. */
-static void
-adam_update (float *restrict       w,
-             float *restrict       m,
-             float *restrict       v,
-             const float *restrict g,
-             gsize                 len,
-             float                 b1,
-             float                 b2,
-             float                 lr_t,
-             float                 eps,
-             float                 decay)
+void
+_rl_train_adam_update (float *restrict       w,
+                       float *restrict       m,
+                       float *restrict       v,
+                       const float *restrict g,
+                       gsize                 len,
+                       float                 b1,
+                       float                 b2,
+                       float                 lr_t,
+                       float                 eps,
+                       float                 decay)
 {
   gsize j = 0;
 
@@ -416,7 +366,7 @@ adam_chunk (RlTrainer *t,
       if (j1 <= offset || j0 >= p->len)
         continue;
       j1 -= offset;
-      adam_update (p->w + j0, p->m + j0, p->v + j0, p->g + j0, j1 - j0,
+      _rl_train_adam_update (p->w + j0, p->m + j0, p->v + j0, p->g + j0, j1 - j0,
                    t->b1, t->b2, t->lr_t, t->eps, decay);
     }
 }
@@ -445,11 +395,6 @@ run_chunk (guint    chunk,
     }
 }
 
-/* Chunks per thread: enough that a thread the host holds back leaves
- * less for the others to wait for, few enough that each product stays
- * large (see the file's comment). */
-#define CHUNKS_PER_THREAD      2u
-#define ADAM_CHUNKS_PER_THREAD 8u
 
 static void
 run_job (RlTrainer *t,
@@ -486,10 +431,10 @@ run_job (RlTrainer *t,
 }
 
 /* Fills t->h (activations; logits for the last layer) for n rows of x. */
-static void
-forward (RlTrainer   *t,
-         const float *x,
-         guint        n)
+void
+_rl_trainer_forward (RlTrainer   *t,
+                     const float *x,
+                     guint        n)
 {
   t->x = x;
   t->n = n;
@@ -533,7 +478,7 @@ _rl_trainer_loss (RlTrainer    *t,
 
   g_return_val_if_fail (n >= 1 && n <= t->max_batch, NAN);
 
-  forward (t, x, n);
+  _rl_trainer_forward (t, x, n);
   return _rl_loss (t->recipe.loss, t->recipe.label_smoothing, t->h[model->n_layers - 1],
                    labels, n, k, NULL, NULL);
 }
@@ -551,7 +496,7 @@ _rl_trainer_gradient (RlTrainer    *t,
 
   g_return_val_if_fail (n >= 1 && n <= t->max_batch, NAN);
 
-  forward (t, x, n);
+  _rl_trainer_forward (t, x, n);
   loss = _rl_loss (t->recipe.loss, t->recipe.label_smoothing, t->h[model->n_layers - 1],
                    labels, n, k, t->dz[0], correct);
   if (isnan (loss))
@@ -560,11 +505,9 @@ _rl_trainer_gradient (RlTrainer    *t,
   return loss;
 }
 
-/* Keras/TF Adam: lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε̂). AdamW adds
- * the decoupled decay w −= lr·wd·w on kernels. */
 void
-_rl_trainer_step (RlTrainer *t,
-                  double     lr)
+_rl_trainer_set_adam_step (RlTrainer *t,
+                           double     lr)
 {
   const RlRecipe *r = &t->recipe;
 
@@ -575,6 +518,15 @@ _rl_trainer_step (RlTrainer *t,
   t->lr = lr;
   t->lr_t = (float) (lr * sqrt (1.0 - pow (r->beta2, (double) t->t))
                      / (1.0 - pow (r->beta1, (double) t->t)));
+}
+
+/* Keras/TF Adam: lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ), w −= lr_t·m/(√v + ε̂). AdamW adds
+ * the decoupled decay w −= lr·wd·w on kernels. */
+void
+_rl_trainer_step (RlTrainer *t,
+                  double     lr)
+{
+  _rl_trainer_set_adam_step (t, lr);
   run_job (t, JOB_ADAM, 0);
 }
 

@@ -314,7 +314,10 @@ rl_train (RlModel             *model,
               memcpy (xb + (gsize) i * in, train->images + (gsize) src * in, in * sizeof (float));
               yb[i] = train->labels[src];
             }
-          loss = _rl_trainer_gradient (trainer, xb, yb, n, &ok);
+          loss = _rl_trainer_train_batch (trainer, xb, yb, n,
+                                          _rl_recipe_lr (&recipe, config->learning_rate,
+                                                         done, total_steps),
+                                          &ok);
           if (isnan (loss))
             {
               g_set_error (error, RL_ERROR, RL_ERROR_NUMERIC,
@@ -322,8 +325,6 @@ rl_train (RlModel             *model,
                            "(learning rate too high?)", epoch, step);
               return FALSE;
             }
-          _rl_trainer_step (trainer, _rl_recipe_lr (&recipe, config->learning_rate,
-                                                    done, total_steps));
           done++;
           loss_sum += loss * n;
           correct += ok;

@@ -1,0 +1,100 @@
+/* rl-trainer-private.h — the trainer's insides, shared by rl-train-step.c
+ * (forward, backward, Adam, each a team job) and rl-train-fused.c (rl_train's
+ * step, with each gradient row updated into Adam while in cache). Not
+ * installed API. */
+#pragma once
+
+#include <cblas.h>
+
+#include "rl-team.h"
+#include "rl-train-private.h"
+
+G_BEGIN_DECLS
+
+/* Column ranges start on a 64-byte line, so two threads never write the
+ * same cache line of a row. */
+#define ALIGN_FLOATS 16u
+
+typedef struct
+{
+  float    *w;      /* the model's tensor (updated in place) */
+  float    *g;      /* gradient */
+  float    *m, *v;  /* Adam moments */
+  gsize     len;
+  gboolean  decay;  /* kernels decay, biases do not */
+} Param;
+
+typedef enum
+{
+  JOB_FORWARD_MID,   /* M = X·A, by columns of M */
+  JOB_FORWARD_OUT,   /* Z = X·W or M·B, then bias and activation, by columns of Z */
+  JOB_BACKWARD_OUT,  /* gW or gB, bias gradient (columns of Z); dX (dense) or dM (factored) */
+  JOB_BACKWARD_IN,   /* factored: gA and dX, by rows of A (columns of X) */
+  JOB_ADAM,          /* every parameter, by ranges */
+  JOB_DX,            /* fused step: dX = dZ·Wᵀ and the mask, by columns of X */
+  JOB_GRAD_UPDATE,   /* fused step: gW and Adam by rows of W; bias gradient and Adam */
+} JobKind;
+
+/* One of the (at most two) jobs a fused step's team run does side by side. */
+typedef struct
+{
+  JobKind kind;
+  guint   layer;
+  guint   n_chunks;
+} SubJob;
+
+struct _RlTrainer
+{
+  RlModel  *model;
+  RlRecipe  recipe;
+  guint     max_batch;
+  guint64   t;          /* Adam steps taken */
+  float   **h;          /* per layer: n × out (last layer: logits Z) */
+  float   **mid;        /* per layer: n × rank, NULL when dense */
+  float    *dz[3];      /* n × widest (the fused step rotates all three) */
+  float    *dmid;       /* n × largest rank */
+  Param    *params;
+  guint     n_params;
+  gsize     n_weights;  /* Σ params' len */
+  guint     first_param[RL_MODEL_MAX_LAYERS];
+  RlTeam   *team;
+  gboolean  blas_single;   /* holds a single-thread BLAS scope */
+
+  /* the job the team runs */
+  JobKind      kind;
+  guint        layer;
+  guint        n;         /* rows */
+  const float *x;         /* the batch's input */
+  float       *dz_cur;    /* ∂loss/∂Z of the layer */
+  float       *dx_cur;    /* ∂loss/∂X (written by the backward jobs) */
+  float        b1, b2, lr_t, eps;
+  double       lr;
+  SubJob       sub[2];    /* the fused step's jobs of one team run */
+  guint        n_sub;
+  gboolean     all_dense;
+};
+
+/* Chunks per thread: enough that a thread the host holds back leaves
+ * less for the others to wait for, few enough that each product stays
+ * large (see the file's comment). */
+#define CHUNKS_PER_THREAD      2u
+#define ADAM_CHUNKS_PER_THREAD 8u
+
+/* C (m × n, ldc) = op(A)·op(B); nothing for an empty range. */
+void _rl_train_sgemm           (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, gsize m, gsize n, gsize k,
+                                const float *a, guint lda, const float *b, guint ldb,
+                                float *c, guint ldc);
+/* Columns [c0, c1) of dx (n × ld) times the derivative of the previous
+ * layer's activation, read from its output h. */
+void _rl_train_mask_columns    (float *dx, const float *h, guint n, guint ld, gsize c0, gsize c1,
+                                RlActivation act);
+/* Adam(W) on len parameters (decay = 1 − lr·wd for kernels, 1 for biases). */
+void _rl_train_adam_update     (float *restrict w, float *restrict m, float *restrict v,
+                                const float *restrict g, gsize len, float b1, float b2,
+                                float lr_t, float eps, float decay);
+/* Fills t->h (activations; logits for the last layer) for n rows of x. */
+void _rl_trainer_forward       (RlTrainer *t, const float *x, guint n);
+/* Counts one Adam step and sets its scalars for learning rate lr. */
+void _rl_trainer_set_adam_step (RlTrainer *t, double lr);
+
+G_END_DECLS
