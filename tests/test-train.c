@@ -246,6 +246,19 @@ test_gradient_split (void)
   check_model_gradient_sized (RL_LOSS_SOFTMAX_CE, sizes, G_N_ELEMENTS (sizes), 20, 3);
 }
 
+/* n rows of in uniform [0, 1) pixels (seeded) and labels (i·step mod 10). */
+static float *
+random_batch (guint64 seed, guint n, guint in, guint step, guint8 *labels)
+{
+  float *x = g_new (float, (gsize) n * in);
+
+  rng_state = seed;
+  fill (x, (gsize) n * in, 0.0, 1.0);
+  for (guint i = 0; i < n; i++)
+    labels[i] = (guint8) ((i * step) % 10);
+  return x;
+}
+
 /* The gradient does not depend on the team's size (every output element
  * is one thread's sum, in the same order but for BLAS's own blocking), and
  * Adam's first step, split by ranges, moves every parameter by the
@@ -257,14 +270,10 @@ test_threads_agree (void)
   const guint n = 32, budget = rl_core_get_blas_threads ();
   const double lr = 1e-3;
   g_autoptr(RlModel) first = NULL;
-  g_autofree float *x = g_new (float, (gsize) n * 300);
   guint8 labels[32];
+  g_autofree float *x = random_batch (41, n, 300, 1, labels);
   RlRecipe recipe;
 
-  rng_state = 41;
-  fill (x, (gsize) n * 300, 0.0, 1.0);
-  for (guint i = 0; i < n; i++)
-    labels[i] = (guint8) (i % 10);
   _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);
   recipe.weight_decay = 0.0;
 
@@ -330,14 +339,10 @@ test_fused_step (void)
 {
   const guint sizes[] = { 300, 90, 70, 10 };
   const guint n = 32, budget = rl_core_get_blas_threads ();
-  g_autofree float *x = g_new (float, (gsize) n * 300);
   guint8 labels[32];
+  g_autofree float *x = random_batch (43, n, 300, 3, labels);
   RlRecipe recipe;
 
-  rng_state = 43;
-  fill (x, (gsize) n * 300, 0.0, 1.0);
-  for (guint i = 0; i < n; i++)
-    labels[i] = (guint8) ((i * 3) % 10);
   _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);   /* with weight decay */
 
   for (guint threads = 1; threads <= 3; threads += 2)

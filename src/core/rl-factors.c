@@ -356,33 +356,6 @@ rl_factors_svd_copy (const RlSvd *svd)
 
 /* ----------------------------------------------- predictions by rank */
 
-/* y (n) = act (y + bias), as rl-forward.c does it. */
-static void
-bias_act (float        *y,
-          guint         n,
-          const float  *bias,
-          RlActivation  act)
-{
-  for (guint j = 0; j < n; j++)
-    {
-      float v = y[j] + bias[j];
-
-      switch (act)
-        {
-        case RL_ACT_RELU:
-          y[j] = v < 0.0f ? 0.0f : v;
-          break;
-        case RL_ACT_SIGMOID:
-          y[j] = 1.0f / (1.0f + expf (-v));
-          break;
-        case RL_ACT_NONE:
-        default:
-          y[j] = v;
-          break;
-        }
-    }
-}
-
 /* dst (out) = x (in) · layer l at rank r (0 = dense), before bias. */
 static void
 layer_product (const RlLayer    *layer,
@@ -452,7 +425,7 @@ forward_from (const RlModel *dense,
       const RlLayer *layer = &dense->layers[l];
 
       layer_product (layer, &svd->layers[l], ranks[l], buf[cur], mid, buf[cur ^ 1]);
-      bias_act (buf[cur ^ 1], layer->out, layer->bias, layer->act);
+      _rl_bias_act (buf[cur ^ 1], 1, layer->out, 0, layer->out, layer->bias, layer->act);
       cur ^= 1;
     }
   return buf[cur];
@@ -549,7 +522,7 @@ rl_rank_predictions_compute (const RlModel  *dense,
     const float *y;
 
     memcpy (b0, dense0, sizeof (float) * L0->out);
-    bias_act (b0, L0->out, L0->bias, L0->act);
+    _rl_bias_act (b0, 1, L0->out, 0, L0->out, L0->bias, L0->act);
     y = forward_from (dense, svd, all_dense->ranks, 1, buf, mid);
     preds->original = rl_argmax (y, n_out);
   }
@@ -586,7 +559,7 @@ rl_rank_predictions_compute (const RlModel  *dense,
           for (guint b = 0; b < L0->out; b++)
             b0[b] = (float) acc0[b];
         }
-      bias_act (b0, L0->out, L0->bias, L0->act);
+      _rl_bias_act (b0, 1, L0->out, 0, L0->out, L0->bias, L0->act);
       y = forward_from (dense, svd, plan->ranks, 1, buf, mid);
       preds->classes[r - 1] = (guint8) rl_argmax (y, n_out);
 

@@ -81,33 +81,34 @@ ensure (float **p,
   return *p;
 }
 
-/* C (rows × n, row-major) = act (C + bias), one pass. */
-static void
-bias_act (float        *c,
-          guint         rows,
-          guint         n,
-          const float  *bias,
-          RlActivation  act)
+void
+_rl_bias_act (float        *c,
+              guint         rows,
+              guint         ld,
+              gsize         c0,
+              gsize         c1,
+              const float  *bias,
+              RlActivation  act)
 {
   for (guint i = 0; i < rows; i++)
     {
-      float *row = c + (gsize) i * n;
+      float *row = c + (gsize) i * ld;
 
       switch (act)
         {
         case RL_ACT_RELU:
           {
-            guint j = 0;
+            gsize j = c0;
 
 #ifdef __SSE2__
             /* maxps (0, v) is 0 > v ? 0 : v, so a NaN propagates */
-            for (; j + 4 <= n; j += 4)
+            for (; j + 4 <= c1; j += 4)
               _mm_storeu_ps (row + j,
                              _mm_max_ps (_mm_setzero_ps (),
                                          _mm_add_ps (_mm_loadu_ps (row + j),
                                                      _mm_loadu_ps (bias + j))));
 #endif
-            for (; j < n; j++)
+            for (; j < c1; j++)
               {
                 float v = row[j] + bias[j];
                 row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
@@ -115,12 +116,12 @@ bias_act (float        *c,
           }
           break;
         case RL_ACT_SIGMOID:
-          for (guint j = 0; j < n; j++)
+          for (gsize j = c0; j < c1; j++)
             row[j] = 1.0f / (1.0f + expf (-(row[j] + bias[j])));
           break;
         case RL_ACT_NONE:
         default:
-          for (guint j = 0; j < n; j++)
+          for (gsize j = c0; j < c1; j++)
             row[j] += bias[j];
           break;
         }
@@ -163,7 +164,7 @@ layer_forward (const RlLayer *layer,
                    (int) rows, (int) layer->out, (int) layer->in,
                    1.0f, x, (int) layer->in, layer->w, (int) layer->out,
                    0.0f, out, (int) layer->out);
-      bias_act (out, rows, layer->out, layer->bias, layer->act);
+      _rl_bias_act (out, rows, layer->out, 0, layer->out, layer->bias, layer->act);
       return;
     }
 
@@ -180,7 +181,7 @@ layer_forward (const RlLayer *layer,
                    (int) k, (int) layer->out, (int) layer->rank,
                    1.0f, mid, (int) layer->rank, layer->b, (int) layer->out,
                    0.0f, o, (int) layer->out);
-      bias_act (o, k, layer->out, layer->bias, layer->act);
+      _rl_bias_act (o, k, layer->out, 0, layer->out, layer->bias, layer->act);
     }
 }
 

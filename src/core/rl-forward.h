@@ -42,4 +42,14 @@ guint        rl_argmax          (const float *v,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RlWorkspace, rl_workspace_free)
 
+/* Columns [c0, c1) of rows rows of c (row stride ld): c = act (c + bias),
+ * one pass; a NaN propagates. Shared with the trainer. */
+void      _rl_bias_act           (float          *c,
+                                  guint           rows,
+                                  guint           ld,
+                                  gsize           c0,
+                                  gsize           c1,
+                                  const float    *bias,
+                                  RlActivation    act);
+
 G_END_DECLS

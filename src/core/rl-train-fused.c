@@ -38,7 +38,7 @@ dx_chunk (RlTrainer *t,
 
   rl_team_range (L->in, chunk, n_chunks, ALIGN_FLOATS, &d0, &d1);
   _rl_train_sgemm (CblasNoTrans, CblasTrans, t->n, d1 - d0, L->out, dz_of (t, l), L->out,
-         L->w + d0 * L->out, L->out, dx + d0, L->in);
+                   L->w + d0 * L->out, L->out, dx + d0, L->in);
   _rl_train_mask_columns (dx, t->h[l - 1], t->n, L->in, d0, d1, t->model->layers[l - 1].act);
 }
 
@@ -71,7 +71,8 @@ grad_update_chunk (RlTrainer *t,
       for (guint i = 0; i < n; i++)
         for (guint j = 0; j < L->out; j++)
           p[1].g[j] += dz[(gsize) i * L->out + j];
-      _rl_train_adam_update (p[1].w, p[1].m, p[1].v, p[1].g, p[1].len, t->b1, t->b2, t->lr_t, t->eps, 1.0f);
+      _rl_train_adam_update (p[1].w, p[1].m, p[1].v, p[1].g, p[1].len,
+                             t->b1, t->b2, t->lr_t, t->eps, 1.0f);
     }
   else
     {
@@ -81,9 +82,9 @@ grad_update_chunk (RlTrainer *t,
       rl_team_range (L->in, chunk, n_chunks - 1, 1, &d0, &d1);
       off = d0 * L->out;
       _rl_train_sgemm (CblasTrans, CblasNoTrans, d1 - d0, L->out, n, xin + d0, L->in, dz, L->out,
-             p[0].g + off, L->out);
-      _rl_train_adam_update (p[0].w + off, p[0].m + off, p[0].v + off, p[0].g + off, (d1 - d0) * L->out,
-                   t->b1, t->b2, t->lr_t, t->eps, decay);
+                       p[0].g + off, L->out);
+      _rl_train_adam_update (p[0].w + off, p[0].m + off, p[0].v + off, p[0].g + off,
+                             (d1 - d0) * L->out, t->b1, t->b2, t->lr_t, t->eps, decay);
     }
 }
 

@@ -39,6 +39,7 @@
 #endif
 
 #include "rl-error.h"
+#include "rl-forward.h"
 #include "rl-trainer-private.h"
 
 /* ---- trainer ----------------------------------------------------------- */
@@ -151,37 +152,6 @@ _rl_train_sgemm (CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, gsize m, gsize n, gsize
                a, (int) lda, b, (int) ldb, 0.0f, c, (int) ldc);
 }
 
-/* Columns [c0, c1) of n rows of z (row stride ld): z = act (z + bias). */
-static void
-bias_act_columns (float        *z,
-                  guint         n,
-                  guint         ld,
-                  gsize         c0,
-                  gsize         c1,
-                  const float  *bias,
-                  RlActivation  act)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      float *row = z + (gsize) i * ld;
-
-      if (act == RL_ACT_NONE)
-        for (gsize j = c0; j < c1; j++)
-          row[j] += bias[j];
-      else if (act == RL_ACT_RELU)
-        for (gsize j = c0; j < c1; j++)
-          {
-            float v = row[j] + bias[j];
-            row[j] = v < 0.0f ? 0.0f : v;   /* NaN propagates */
-          }
-      else
-        for (gsize j = c0; j < c1; j++)
-          row[j] = 1.0f / (1.0f + expf (-(row[j] + bias[j])));
-    }
-}
-
-/* Columns [c0, c1) of dx (n × ld) times the derivative of the previous
- * layer's activation, read from its output h. */
 void
 _rl_train_mask_columns (float        *dx,
                         const float  *h,
@@ -221,18 +191,18 @@ forward_chunk (RlTrainer *t,
     {
       rl_team_range (L->rank, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
       _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->a + c0, L->rank,
-             t->mid[t->layer] + c0, L->rank);
+                       t->mid[t->layer] + c0, L->rank);
       return;
     }
 
   rl_team_range (L->out, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
   if (L->rank == 0)
     _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->w + c0, L->out,
-           z + c0, L->out);
+                     z + c0, L->out);
   else
     _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->rank, t->mid[t->layer], L->rank,
-           L->b + c0, L->out, z + c0, L->out);
-  bias_act_columns (z, n, L->out, c0, c1, L->bias, last ? RL_ACT_NONE : L->act);
+                     L->b + c0, L->out, z + c0, L->out);
+  _rl_bias_act (z, n, L->out, c0, c1, L->bias, last ? RL_ACT_NONE : L->act);
 }
 
 static void
@@ -253,10 +223,10 @@ backward_chunk (RlTrainer *t,
   if (t->kind == JOB_BACKWARD_IN)   /* factored: gA = Xᵀ·dM, dX = dM·Aᵀ */
     {
       _rl_train_sgemm (CblasTrans, CblasNoTrans, d1 - d0, L->rank, n, xin + d0, L->in, t->dmid, L->rank,
-             p[0].g + d0 * L->rank, L->rank);
+                       p[0].g + d0 * L->rank, L->rank);
       if (l > 0)
         _rl_train_sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->rank, t->dmid, L->rank,
-               L->a + d0 * L->rank, L->rank, dx + d0, L->in);
+                         L->a + d0 * L->rank, L->rank, dx + d0, L->in);
     }
   else
     {
@@ -266,10 +236,10 @@ backward_chunk (RlTrainer *t,
       if (L->rank == 0)   /* gW = Xᵀ·dZ, dX = dZ·Wᵀ */
         {
           _rl_train_sgemm (CblasTrans, CblasNoTrans, L->in, c1 - c0, n, xin, L->in, dz + c0, L->out,
-                 p[0].g + c0, L->out);
+                           p[0].g + c0, L->out);
           if (l > 0)
             _rl_train_sgemm (CblasNoTrans, CblasTrans, n, d1 - d0, L->out, dz, L->out,
-                   L->w + d0 * L->out, L->out, dx + d0, L->in);
+                             L->w + d0 * L->out, L->out, dx + d0, L->in);
         }
       else   /* gB = Mᵀ·dZ, dM = dZ·Bᵀ */
         {
@@ -277,9 +247,9 @@ backward_chunk (RlTrainer *t,
 
           rl_team_range (L->rank, chunk, n_chunks, ALIGN_FLOATS, &r0, &r1);
           _rl_train_sgemm (CblasTrans, CblasNoTrans, L->rank, c1 - c0, n, t->mid[l], L->rank, dz + c0,
-                 L->out, p[1].g + c0, L->out);
+                           L->out, p[1].g + c0, L->out);
           _rl_train_sgemm (CblasNoTrans, CblasTrans, n, r1 - r0, L->out, dz, L->out, L->b + r0 * L->out,
-                 L->out, t->dmid + r0, L->rank);
+                           L->out, t->dmid + r0, L->rank);
         }
 
       memset (pb->g + c0, 0, (c1 - c0) * sizeof (float));
@@ -367,7 +337,7 @@ adam_chunk (RlTrainer *t,
         continue;
       j1 -= offset;
       _rl_train_adam_update (p->w + j0, p->m + j0, p->v + j0, p->g + j0, j1 - j0,
-                   t->b1, t->b2, t->lr_t, t->eps, decay);
+                             t->b1, t->b2, t->lr_t, t->eps, decay);
     }
 }
 
