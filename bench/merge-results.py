@@ -184,7 +184,7 @@ def markdown(rows, have_torch):
                                       cell(r, "pytorch"), r["vs_pytorch"], r["unit"], r["target"],
                                       r["status"], r["pytorch_run"]]).replace("\n", " ") + " |")
     if not have_torch:
-        out.append("\nPyTorch was not available: its columns are empty.")
+        out.append("\nNo PyTorch run (not installed, or --no-torch): its columns are empty.")
     passed = sum(1 for r in rows if r["status"].endswith("PASS"))
     missed = sum(1 for r in rows if r["status"].endswith("MISS"))
     out.append(f"\nTargets: {passed} PASS, {missed} MISS.")
