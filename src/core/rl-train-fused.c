@@ -19,49 +19,43 @@
  * measured the same within this VM's noise. */
 #define GRAD_CHUNK_FLOATS 65536u
 
-static float *
-dz_of (RlTrainer *t,
-       guint      layer)
-{
-  return t->dz[(t->model->n_layers - 1 - layer) % 3];
-}
-
-static void
-dx_chunk (RlTrainer *t,
-          guint      l,
-          guint      chunk,
-          guint      n_chunks)
+void
+_rl_trainer_dx_chunk (RlTrainer *t,
+                      guint      l,
+                      guint      chunk,
+                      guint      n_chunks)
 {
   const RlLayer *L = &t->model->layers[l];
-  float *dx = dz_of (t, l - 1);
+  float *dx = _rl_trainer_dz (t, l - 1);
   gsize d0, d1;
 
   rl_team_range (L->in, chunk, n_chunks, ALIGN_FLOATS, &d0, &d1);
-  _rl_train_sgemm (CblasNoTrans, CblasTrans, t->n, d1 - d0, L->out, dz_of (t, l), L->out,
+  _rl_train_sgemm (CblasNoTrans, CblasTrans, t->n, d1 - d0, L->out, _rl_trainer_dz (t, l), L->out,
                    L->w + d0 * L->out, L->out, dx + d0, L->in);
   _rl_train_mask_columns (dx, t->h[l - 1], t->n, L->in, d0, d1, t->model->layers[l - 1].act);
 }
 
-static guint
-grad_row_chunks (RlTrainer *t,
-                 guint      l)
+/* Row chunks of the weights' gradient, plus one for the bias. */
+guint
+_rl_trainer_grad_update_chunks (RlTrainer *t,
+                                guint      l)
 {
   const RlLayer *L = &t->model->layers[l];
   gsize by_size = (gsize) L->in * L->out / GRAD_CHUNK_FLOATS;
 
   return (guint) CLAMP (MAX (by_size, (gsize) rl_team_size (t->team) * CHUNKS_PER_THREAD), 1u,
-                        MIN (L->in, 0xfff0u));
+                        MIN (L->in, 0xfff0u)) + 1;
 }
 
-static void
-grad_update_chunk (RlTrainer *t,
-                   guint      l,
-                   guint      chunk,
-                   guint      n_chunks)
+void
+_rl_trainer_grad_update_chunk (RlTrainer *t,
+                               guint      l,
+                               guint      chunk,
+                               guint      n_chunks)
 {
   const RlLayer *L = &t->model->layers[l];
   const float *xin = l == 0 ? t->x : t->h[l - 1];
-  const float *dz = dz_of (t, l);
+  const float *dz = _rl_trainer_dz (t, l);
   Param *p = &t->params[t->first_param[l]];
   guint n = t->n;
 
@@ -88,57 +82,6 @@ grad_update_chunk (RlTrainer *t,
     }
 }
 
-static void
-fused_chunk (guint    chunk,
-             guint    n_chunks,
-             gpointer data)
-{
-  RlTrainer *t = data;
-
-  for (guint i = 0; i < t->n_sub; i++)
-    {
-      const SubJob *sub = &t->sub[i];
-
-      if (chunk >= sub->n_chunks)
-        {
-          chunk -= sub->n_chunks;
-          continue;
-        }
-      if (sub->kind == JOB_DX)
-        dx_chunk (t, sub->layer, chunk, sub->n_chunks);
-      else
-        grad_update_chunk (t, sub->layer, chunk, sub->n_chunks);
-      return;
-    }
-}
-
-static void
-add_sub (RlTrainer *t,
-         JobKind    kind,
-         guint      layer)
-{
-  SubJob *sub = &t->sub[t->n_sub++];
-
-  sub->kind = kind;
-  sub->layer = layer;
-  if (kind == JOB_DX)
-    sub->n_chunks = rl_team_chunks (t->team, t->model->layers[layer].in, ALIGN_FLOATS,
-                                    CHUNKS_PER_THREAD);
-  else
-    sub->n_chunks = grad_row_chunks (t, layer) + 1;
-}
-
-static void
-run_fused (RlTrainer *t)
-{
-  guint total = 0;
-
-  for (guint i = 0; i < t->n_sub; i++)
-    total += t->sub[i].n_chunks;
-  rl_team_run (t->team, total, fused_chunk, t);
-  t->n_sub = 0;
-}
-
 double
 _rl_trainer_train_batch (RlTrainer    *t,
                          const float  *x,
@@ -163,32 +106,31 @@ _rl_trainer_train_batch (RlTrainer    *t,
 
   _rl_trainer_forward (t, x, n);
   loss = _rl_loss (t->recipe.loss, t->recipe.label_smoothing, t->h[n_layers - 1],
-                   labels, n, k, dz_of (t, n_layers - 1), correct);
+                   labels, n, k, _rl_trainer_dz (t, n_layers - 1), correct);
   if (isnan (loss))
     return loss;
 
   _rl_trainer_set_adam_step (t, lr);
   t->x = x;
   t->n = n;
-  t->n_sub = 0;
   if (n_layers > 1)
     {
-      add_sub (t, JOB_DX, n_layers - 1);
-      run_fused (t);
+      _rl_trainer_add_job (t, JOB_DX, n_layers - 1);
+      _rl_trainer_run (t);
     }
   for (guint l = n_layers - 1; l >= 1; l--)
     {
-      add_sub (t, JOB_GRAD_UPDATE, l);
+      _rl_trainer_add_job (t, JOB_GRAD_UPDATE, l);
       if (l - 1 >= 1)
-        add_sub (t, JOB_DX, l - 1);
+        _rl_trainer_add_job (t, JOB_DX, l - 1);
       else
-        add_sub (t, JOB_GRAD_UPDATE, 0);
-      run_fused (t);
+        _rl_trainer_add_job (t, JOB_GRAD_UPDATE, 0);
+      _rl_trainer_run (t);
     }
   if (n_layers == 1)
     {
-      add_sub (t, JOB_GRAD_UPDATE, 0);
-      run_fused (t);
+      _rl_trainer_add_job (t, JOB_GRAD_UPDATE, 0);
+      _rl_trainer_run (t);
     }
   return loss;
 }

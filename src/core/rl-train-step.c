@@ -107,8 +107,7 @@ _rl_trainer_new (RlModel        *model,
   /* the thread budget (rl_core_set_blas_threads; cores by default) */
   n_threads = rl_core_get_blas_threads ();
   t->team = rl_team_new (n_threads);
-  t->blas_single = rl_team_size (t->team) > 1;
-  if (t->blas_single)
+  if (rl_team_size (t->team) > 1)
     rl_core_blas_single_begin ();
   return t;
 }
@@ -118,9 +117,9 @@ _rl_trainer_free (RlTrainer *t)
 {
   if (t == NULL)
     return;
-  rl_team_free (t->team);
-  if (t->blas_single)
+  if (rl_team_size (t->team) > 1)
     rl_core_blas_single_end ();
+  rl_team_free (t->team);
   for (guint l = 0; l < t->model->n_layers; l++)
     {
       g_free (t->h[l]);
@@ -177,21 +176,23 @@ _rl_train_mask_columns (float        *dx,
 
 static void
 forward_chunk (RlTrainer *t,
+               JobKind    kind,
+               guint      l,
                guint      chunk,
                guint      n_chunks)
 {
-  const RlLayer *L = &t->model->layers[t->layer];
-  const float *src = t->layer == 0 ? t->x : t->h[t->layer - 1];
-  gboolean last = t->layer + 1 == t->model->n_layers;
-  float *z = t->h[t->layer];
+  const RlLayer *L = &t->model->layers[l];
+  const float *src = l == 0 ? t->x : t->h[l - 1];
+  gboolean last = l + 1 == t->model->n_layers;
+  float *z = t->h[l];
   guint n = t->n;
   gsize c0, c1;
 
-  if (t->kind == JOB_FORWARD_MID)
+  if (kind == JOB_FORWARD_MID)
     {
       rl_team_range (L->rank, chunk, n_chunks, ALIGN_FLOATS, &c0, &c1);
       _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->a + c0, L->rank,
-                       t->mid[t->layer] + c0, L->rank);
+                       t->mid[l] + c0, L->rank);
       return;
     }
 
@@ -200,27 +201,29 @@ forward_chunk (RlTrainer *t,
     _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->in, src, L->in, L->w + c0, L->out,
                      z + c0, L->out);
   else
-    _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->rank, t->mid[t->layer], L->rank,
+    _rl_train_sgemm (CblasNoTrans, CblasNoTrans, n, c1 - c0, L->rank, t->mid[l], L->rank,
                      L->b + c0, L->out, z + c0, L->out);
   _rl_bias_act (z, n, L->out, c0, c1, L->bias, last ? RL_ACT_NONE : L->act);
 }
 
 static void
 backward_chunk (RlTrainer *t,
+                JobKind    kind,
+                guint      l,
                 guint      chunk,
                 guint      n_chunks)
 {
-  guint l = t->layer, n = t->n;
+  guint n = t->n;
   const RlLayer *L = &t->model->layers[l];
   const float *xin = l == 0 ? t->x : t->h[l - 1];
-  const float *dz = t->dz_cur;
-  float *dx = t->dx_cur;
+  const float *dz = _rl_trainer_dz (t, l);
+  float *dx = l > 0 ? _rl_trainer_dz (t, l - 1) : NULL;
   Param *p = &t->params[t->first_param[l]];
   gsize c0, c1, d0, d1;
 
   rl_team_range (L->in, chunk, n_chunks, ALIGN_FLOATS, &d0, &d1);
 
-  if (t->kind == JOB_BACKWARD_IN)   /* factored: gA = Xᵀ·dM, dX = dM·Aᵀ */
+  if (kind == JOB_BACKWARD_IN)   /* factored: gA = Xᵀ·dM, dX = dM·Aᵀ */
     {
       _rl_train_sgemm (CblasTrans, CblasNoTrans, d1 - d0, L->rank, n, xin + d0, L->in, t->dmid, L->rank,
                        p[0].g + d0 * L->rank, L->rank);
@@ -348,32 +351,51 @@ run_chunk (guint    chunk,
 {
   RlTrainer *t = data;
 
-  switch (t->kind)
+  for (guint i = 0; i < t->n_jobs; i++)
     {
-    case JOB_FORWARD_MID:
-    case JOB_FORWARD_OUT:
-      forward_chunk (t, chunk, n_chunks);
-      break;
-    case JOB_BACKWARD_OUT:
-    case JOB_BACKWARD_IN:
-      backward_chunk (t, chunk, n_chunks);
-      break;
-    case JOB_ADAM:
-    default:
-      adam_chunk (t, chunk, n_chunks);
-      break;
+      const TrainJob *job = &t->jobs[i];
+
+      if (chunk >= job->n_chunks)
+        {
+          chunk -= job->n_chunks;
+          continue;
+        }
+      switch (job->kind)
+        {
+        case JOB_FORWARD_MID:
+        case JOB_FORWARD_OUT:
+          forward_chunk (t, job->kind, job->layer, chunk, job->n_chunks);
+          break;
+        case JOB_BACKWARD_OUT:
+        case JOB_BACKWARD_IN:
+          backward_chunk (t, job->kind, job->layer, chunk, job->n_chunks);
+          break;
+        case JOB_ADAM:
+          adam_chunk (t, chunk, job->n_chunks);
+          break;
+        case JOB_DX:
+          _rl_trainer_dx_chunk (t, job->layer, chunk, job->n_chunks);
+          break;
+        case JOB_GRAD_UPDATE:
+        default:
+          _rl_trainer_grad_update_chunk (t, job->layer, chunk, job->n_chunks);
+          break;
+        }
+      return;
     }
 }
 
-
-static void
-run_job (RlTrainer *t,
-         JobKind    kind,
-         guint      layer)
+void
+_rl_trainer_add_job (RlTrainer *t,
+                     JobKind    kind,
+                     guint      layer)
 {
   const RlLayer *L = &t->model->layers[layer];
+  TrainJob *job;
   gsize total;
   guint per_thread = CHUNKS_PER_THREAD;
+
+  g_return_if_fail (t->n_jobs < G_N_ELEMENTS (t->jobs));
 
   switch (kind)
     {
@@ -387,17 +409,44 @@ run_job (RlTrainer *t,
       total = MAX (L->out, L->rank == 0 && layer > 0 ? L->in : L->rank);
       break;
     case JOB_BACKWARD_IN:
+    case JOB_DX:
       total = L->in;
       break;
     case JOB_ADAM:
-    default:
       total = t->n_weights;
       per_thread = ADAM_CHUNKS_PER_THREAD;
       break;
+    case JOB_GRAD_UPDATE:
+    default:
+      total = 0;
+      break;
     }
-  t->kind = kind;
-  t->layer = layer;
-  rl_team_run (t->team, rl_team_chunks (t->team, total, ALIGN_FLOATS, per_thread), run_chunk, t);
+  job = &t->jobs[t->n_jobs++];
+  job->kind = kind;
+  job->layer = layer;
+  job->n_chunks = kind == JOB_GRAD_UPDATE
+    ? _rl_trainer_grad_update_chunks (t, layer)
+    : rl_team_chunks (t->team, total, ALIGN_FLOATS, per_thread);
+}
+
+void
+_rl_trainer_run (RlTrainer *t)
+{
+  guint total = 0;
+
+  for (guint i = 0; i < t->n_jobs; i++)
+    total += t->jobs[i].n_chunks;
+  rl_team_run (t->team, total, run_chunk, t);
+  t->n_jobs = 0;
+}
+
+static void
+run_job (RlTrainer *t,
+         JobKind    kind,
+         guint      layer)
+{
+  _rl_trainer_add_job (t, kind, layer);
+  _rl_trainer_run (t);
 }
 
 /* Fills t->h (activations; logits for the last layer) for n rows of x. */
@@ -416,24 +465,19 @@ _rl_trainer_forward (RlTrainer   *t,
     }
 }
 
-/* dz[0] holds ∂loss/∂Z of the last layer; fills every Param's g. */
+/* The loss wrote ∂loss/∂Z of the last layer; fills every Param's g. */
 static void
 backward (RlTrainer   *t,
           const float *x,
           guint        n)
 {
-  guint cur = 0;
-
   t->x = x;
   t->n = n;
   for (guint l = t->model->n_layers; l-- > 0;)
     {
-      t->dz_cur = t->dz[cur];
-      t->dx_cur = t->dz[cur ^ 1];
       run_job (t, JOB_BACKWARD_OUT, l);
       if (t->model->layers[l].rank != 0)
         run_job (t, JOB_BACKWARD_IN, l);
-      cur ^= 1;
     }
 }
 
@@ -468,7 +512,7 @@ _rl_trainer_gradient (RlTrainer    *t,
 
   _rl_trainer_forward (t, x, n);
   loss = _rl_loss (t->recipe.loss, t->recipe.label_smoothing, t->h[model->n_layers - 1],
-                   labels, n, k, t->dz[0], correct);
+                   labels, n, k, _rl_trainer_dz (t, model->n_layers - 1), correct);
   if (isnan (loss))
     return loss;
   backward (t, x, n);

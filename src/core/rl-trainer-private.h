@@ -35,13 +35,13 @@ typedef enum
   JOB_GRAD_UPDATE,   /* fused step: gW and Adam by rows of W; bias gradient and Adam */
 } JobKind;
 
-/* One of the (at most two) jobs a fused step's team run does side by side. */
+/* A job of a team run: its kind, its layer and how many chunks it is cut into. */
 typedef struct
 {
   JobKind kind;
   guint   layer;
   guint   n_chunks;
-} SubJob;
+} TrainJob;
 
 struct _RlTrainer
 {
@@ -51,26 +51,21 @@ struct _RlTrainer
   guint64   t;          /* Adam steps taken */
   float   **h;          /* per layer: n × out (last layer: logits Z) */
   float   **mid;        /* per layer: n × rank, NULL when dense */
-  float    *dz[3];      /* n × widest (the fused step rotates all three) */
+  float    *dz[3];      /* n × widest: ∂loss/∂Z of layer l in dz[(L−1−l) mod 3] (_rl_trainer_dz) */
   float    *dmid;       /* n × largest rank */
   Param    *params;
   guint     n_params;
   gsize     n_weights;  /* Σ params' len */
   guint     first_param[RL_MODEL_MAX_LAYERS];
-  RlTeam   *team;
-  gboolean  blas_single;   /* holds a single-thread BLAS scope */
+  RlTeam   *team;        /* of more than one thread: holds a single-thread BLAS scope */
 
-  /* the job the team runs */
-  JobKind      kind;
-  guint        layer;
+  /* what the team runs now */
   guint        n;         /* rows */
   const float *x;         /* the batch's input */
-  float       *dz_cur;    /* ∂loss/∂Z of the layer */
-  float       *dx_cur;    /* ∂loss/∂X (written by the backward jobs) */
   float        b1, b2, lr_t, eps;
   double       lr;
-  SubJob       sub[2];    /* the fused step's jobs of one team run */
-  guint        n_sub;
+  TrainJob       jobs[2];   /* one team run: one job, or two side by side (the fused step) */
+  guint        n_jobs;
   gboolean     all_dense;
 };
 
@@ -94,6 +89,24 @@ void _rl_train_adam_update     (float *restrict w, float *restrict m, float *res
                                 float lr_t, float eps, float decay);
 /* Fills t->h (activations; logits for the last layer) for n rows of x. */
 void _rl_trainer_forward       (RlTrainer *t, const float *x, guint n);
+/* Adds a job to the next team run; _rl_trainer_run runs the jobs added
+ * since the last run, side by side, and returns when all are done. */
+void _rl_trainer_add_job       (RlTrainer *t, JobKind kind, guint layer);
+void _rl_trainer_run           (RlTrainer *t);
+/* The fused step's jobs (rl-train-fused.c). */
+guint _rl_trainer_grad_update_chunks (RlTrainer *t, guint layer);
+void _rl_trainer_dx_chunk      (RlTrainer *t, guint layer, guint chunk, guint n_chunks);
+void _rl_trainer_grad_update_chunk (RlTrainer *t, guint layer, guint chunk, guint n_chunks);
+
+/* ∂loss/∂Z of layer (written by the loss for the last layer, by the layer
+ * above's backward otherwise): three buffers in turn, so that a team run
+ * may read two layers' and write a third's. */
+static inline float *
+_rl_trainer_dz (RlTrainer *t,
+                guint      layer)
+{
+  return t->dz[(t->model->n_layers - 1 - layer) % 3];
+}
 /* Counts one Adam step and sets its scalars for learning rate lr. */
 void _rl_trainer_set_adam_step (RlTrainer *t, double lr);
 
