@@ -105,6 +105,20 @@ test_loss_keras_values (void)
 
 /* ---- backprop against finite differences -------------------------------- */
 
+/* A trainer whose team has n_threads threads (the budget when it is made);
+ * the budget is then put back. */
+static RlTrainer *
+trainer_on_threads (RlModel *m, guint max_batch, const RlRecipe *recipe, guint n_threads)
+{
+  guint budget = rl_core_get_blas_threads ();
+  RlTrainer *t;
+
+  rl_core_set_blas_threads (n_threads);
+  t = _rl_trainer_new (m, max_batch, recipe);
+  rl_core_set_blas_threads (budget);
+  return t;
+}
+
 static gboolean
 close_enough (double fd, double analytic)
 {
@@ -127,7 +141,7 @@ check_model_gradient_sized (RlLoss loss, const guint *sizes, guint n_sizes, guin
   RlRecipe recipe;
   g_autofree float *x = g_new (float, (gsize) n * sizes[0]);
   guint8 labels[11];
-  guint checked = 0, bad = 0, kinks = 0, budget = rl_core_get_blas_threads ();
+  guint checked = 0, bad = 0, kinks = 0;
   double l0;
 
   g_assert_no_error (error);
@@ -153,9 +167,7 @@ check_model_gradient_sized (RlLoss loss, const guint *sizes, guint n_sizes, guin
   _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);
   recipe.loss = loss;
   recipe.label_smoothing = loss == RL_LOSS_SOFTMAX_CE ? 0.1 : 0.0;
-  rl_core_set_blas_threads (n_threads);
-  t = _rl_trainer_new (m, n, &recipe);
-  rl_core_set_blas_threads (budget);
+  t = trainer_on_threads (m, n, &recipe, n_threads);
   g_assert_true (isfinite (_rl_trainer_gradient (t, x, labels, n, NULL)));
   l0 = _rl_trainer_loss (t, x, labels, n);
   grad = rl_model_copy (m);
@@ -288,9 +300,7 @@ test_threads_agree (void)
 
       g_assert_no_error (error);
       rl_model_init_weights (m, RL_INIT_HE_UNIFORM, 9);
-      rl_core_set_blas_threads (threads);
-      t = _rl_trainer_new (m, n, &recipe);
-      rl_core_set_blas_threads (budget);
+      t = trainer_on_threads (m, n, &recipe, threads);
       g_assert_true (isfinite (_rl_trainer_gradient (t, x, labels, n, NULL)));
       grad = rl_model_copy (m);
       _rl_trainer_get_gradient (t, grad);
@@ -338,7 +348,7 @@ static void
 test_fused_step (void)
 {
   const guint sizes[] = { 300, 90, 70, 10 };
-  const guint n = 32, budget = rl_core_get_blas_threads ();
+  const guint n = 32;
   guint8 labels[32];
   g_autofree float *x = random_batch (43, n, 300, 3, labels);
   RlRecipe recipe;
@@ -359,10 +369,8 @@ test_fused_step (void)
       rl_model_init_weights (fused, RL_INIT_HE_UNIFORM, 13);
       separate = rl_model_copy (fused);
       init = rl_model_copy (fused);
-      rl_core_set_blas_threads (threads);
-      tf = _rl_trainer_new (fused, n, &recipe);
-      ts = _rl_trainer_new (separate, n, &recipe);
-      rl_core_set_blas_threads (budget);
+      tf = trainer_on_threads (fused, n, &recipe, threads);
+      ts = trainer_on_threads (separate, n, &recipe, threads);
       for (guint step = 0; step < 4; step++)
         {
           const float *xs = x + step * 7;
