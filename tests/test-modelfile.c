@@ -18,6 +18,17 @@
 #include "rl-safetensors.h"
 #include "rl-svd.h"
 
+
+/* error is code of RL_ERROR and its message contains text. */
+static void
+assert_error_says (const GError *error, gint code, const char *text)
+{
+  g_assert_error (error, RL_ERROR, code);
+  if (strstr (error->message, text) == NULL)
+    g_test_message ("the message \"%s\" does not contain \"%s\"", error->message, text);
+  g_assert_nonnull (strstr (error->message, text));
+}
+
 static const guint small_sizes[] = { 12, 9, 7, 3 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -394,8 +405,7 @@ test_refuse_header_length (void)
 
       memcpy (data, &le, 8);
       error = refuse (data, len);
-      g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
-      g_assert_nonnull (strstr (error->message, "exceeds the file size"));
+      assert_error_says (error, RL_ERROR_FORMAT, "exceeds the file size");
     }
 }
 
@@ -450,8 +460,7 @@ test_refuse_deep_header (void)
   text = g_string_free (json, FALSE);
   raw = make_raw (text, 4);
   error = refuse (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
-  g_assert_error (error, RL_ERROR, RL_ERROR_FORMAT);
-  g_assert_nonnull (strstr (error->message, "more than 64 deep"));
+  assert_error_says (error, RL_ERROR_FORMAT, "more than 64 deep");
 }
 
 /* A FIFO named as a model (or experiment) file is refused at once: opening
@@ -467,8 +476,7 @@ test_refuse_fifo (void)
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   model = rl_model_load (fifo, &error);
   g_assert_null (model);
-  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
-  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  assert_error_says (error, RL_ERROR_IO, "not a regular file");
   rm_rf (dir);
 }
 
@@ -503,8 +511,7 @@ test_save_targets (void)
 
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   g_assert_false (rl_model_save (model, fifo, &error));
-  g_assert_error (error, RL_ERROR, RL_ERROR_IO);
-  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  assert_error_says (error, RL_ERROR_IO, "not a regular file");
   g_clear_error (&error);
   g_assert_cmpint (lstat (fifo, &st), ==, 0);
   g_assert_true (S_ISFIFO (st.st_mode));
@@ -925,8 +932,7 @@ test_svd_roundtrip (void)
   other->layers[1].w[3] += 0.125f;
   refused = rl_svd_load (path, other, &error);
   g_assert_null (refused);
-  g_assert_error (error, RL_ERROR, RL_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "other weights"));
+  assert_error_says (error, RL_ERROR_INVALID, "other weights");
   g_clear_error (&error);
 
   /* Same hash, shapes that do not fit the model: refused by shape. */
@@ -934,8 +940,7 @@ test_svd_roundtrip (void)
   g_assert_true (rl_svd_save (svd, path, &error));
   refused = rl_svd_load (path, model, &error);
   g_assert_null (refused);
-  g_assert_error (error, RL_ERROR, RL_ERROR_SHAPE);
-  g_assert_nonnull (strstr (error->message, "layer 1 (layers.1.us): expected shape [9,7], file has [8,7]"));
+  assert_error_says (error, RL_ERROR_SHAPE, "layer 1 (layers.1.us): expected shape [9,7], file has [8,7]");
   rm_rf (dir);
 }
 
