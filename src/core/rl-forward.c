@@ -6,7 +6,8 @@
  * order for an in→out map), then one pass over C adds the bias and applies
  * the activation.
  *
- * A large batch is also cut into one contiguous share of blocks per core,
+ * A large batch is also cut into one contiguous share of blocks per thread
+ * of the budget (rl_core_set_blas_threads; by default one per core),
  * each share run by its own thread with single-threaded BLAS calls. OpenBLAS
  * splits every product across its threads instead, which pays for a rank-r
  * model's many small products (and leaves the bias and activation passes on
@@ -25,6 +26,7 @@
 
 #include "rl-forward.h"
 #include "rl-error.h"
+#include "rl-team.h"
 
 /* Rows per block. Measured on the 2-core machine (10,000 images, 64–1024
  * rows, split by rows): the dense model is fastest at 256; rank 25 measured
@@ -275,9 +277,10 @@ forward_split (const RlModel *model,
                RlWorkspace   *ws,
                guint          block)
 {
-  guint n_workers = MIN (g_get_num_processors (), RL_FORWARD_MAX_WORKERS);
+  /* the thread budget, as the trainer's team (rl_core_set_blas_threads) */
+  guint n_workers = MIN (rl_core_get_blas_threads (), RL_FORWARD_MAX_WORKERS);
   guint in = model->layers[0].in, n_out = rl_model_output_size (model);
-  guint n_blocks = (n + block - 1) / block, per;
+  guint n_blocks = (n + block - 1) / block;
   GThread *threads[RL_FORWARD_MAX_WORKERS] = { NULL };
   Share shares[RL_FORWARD_MAX_WORKERS];
   guint n_shares = 0;
@@ -288,15 +291,19 @@ forward_split (const RlModel *model,
 
   rl_core_blas_single_begin ();
 
-  per = (n_blocks + n_workers - 1) / n_workers * block;
-  for (guint row = 0; row < n; row += per, n_shares++)
+  for (; n_shares < n_workers; n_shares++)
     {
       Share *share = &shares[n_shares];
+      gsize first, end;
 
+      /* whole blocks, as even as they come */
+      rl_team_range (n_blocks, n_shares, n_workers, 1, &first, &end);
+      first = MIN (first * block, n);
+      end = MIN (end * block, n);
       share->model = model;
-      share->x = x + (gsize) row * in;
-      share->n = MIN (per, n - row);
-      share->out = out + (gsize) row * n_out;
+      share->x = x + first * in;
+      share->n = (guint) (end - first);
+      share->out = out + first * n_out;
       share->block = block;
       if (n_shares == 0)
         share->ws = ws;
