@@ -258,14 +258,15 @@ test_gradient_split (void)
   check_model_gradient_sized (RL_LOSS_SOFTMAX_CE, sizes, G_N_ELEMENTS (sizes), 20, 3);
 }
 
-/* n rows of in uniform [0, 1) pixels (seeded) and labels (i·step mod 10). */
+/* n + spare rows of in uniform [0, 1) pixels (seeded) and n labels
+ * (i·step mod 10). */
 static float *
-random_batch (guint64 seed, guint n, guint in, guint step, guint8 *labels)
+random_batch (guint64 seed, guint n, guint spare, guint in, guint step, guint8 *labels)
 {
-  float *x = g_new (float, (gsize) n * in);
+  float *x = g_new (float, (gsize) (n + spare) * in);
 
   rng_state = seed;
-  fill (x, (gsize) n * in, 0.0, 1.0);
+  fill (x, (gsize) (n + spare) * in, 0.0, 1.0);
   for (guint i = 0; i < n; i++)
     labels[i] = (guint8) ((i * step) % 10);
   return x;
@@ -283,7 +284,7 @@ test_threads_agree (void)
   const double lr = 1e-3;
   g_autoptr(RlModel) first = NULL;
   guint8 labels[32];
-  g_autofree float *x = random_batch (41, n, 300, 1, labels);
+  g_autofree float *x = random_batch (41, n, 0, 300, 1, labels);
   RlRecipe recipe;
 
   _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);
@@ -350,7 +351,8 @@ test_fused_step (void)
   const guint sizes[] = { 300, 90, 70, 10 };
   const guint n = 32;
   guint8 labels[32];
-  g_autofree float *x = random_batch (43, n, 300, 3, labels);
+  /* a spare row: step k reads the batch starting 7·k floats in */
+  g_autofree float *x = random_batch (43, n, 1, 300, 3, labels);
   RlRecipe recipe;
 
   _rl_recipe_init (&recipe, RL_PRESET_DEFAULT);   /* with weight decay */
