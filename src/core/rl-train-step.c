@@ -34,9 +34,6 @@
 
 #include <math.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <immintrin.h>
-#endif
 
 #include "rl-error.h"
 #include "rl-forward.h"
@@ -269,56 +266,6 @@ backward_chunk (RlTrainer *t,
 
   if (l > 0)
     _rl_train_mask_columns (dx, t->h[l - 1], n, L->in, d0, d1, t->model->layers[l - 1].act);
-}
-
-/* The update is memory-bound over ~1.5 M parameters per step: four lanes
- * at a time with SSE (baseline on x86-64; GCC will not vectorise sqrtf
- * without -fno-math-errno), the scalar loop elsewhere and for the tail. */
-void
-_rl_train_adam_update (float *restrict       w,
-                       float *restrict       m,
-                       float *restrict       v,
-                       const float *restrict g,
-                       gsize                 len,
-                       float                 b1,
-                       float                 b2,
-                       float                 lr_t,
-                       float                 eps,
-                       float                 decay)
-{
-  gsize j = 0;
-
-#ifdef __SSE2__
-  {
-    const __m128 vb1 = _mm_set1_ps (b1), vc1 = _mm_set1_ps (1.0f - b1);
-    const __m128 vb2 = _mm_set1_ps (b2), vc2 = _mm_set1_ps (1.0f - b2);
-    const __m128 vlr = _mm_set1_ps (lr_t), veps = _mm_set1_ps (eps);
-    const __m128 vdec = _mm_set1_ps (decay);
-
-    for (; j + 4 <= len; j += 4)
-      {
-        __m128 gj = _mm_loadu_ps (g + j);
-        __m128 mj = _mm_add_ps (_mm_mul_ps (vb1, _mm_loadu_ps (m + j)), _mm_mul_ps (vc1, gj));
-        __m128 vj = _mm_add_ps (_mm_mul_ps (vb2, _mm_loadu_ps (v + j)),
-                                _mm_mul_ps (vc2, _mm_mul_ps (gj, gj)));
-        __m128 step = _mm_div_ps (_mm_mul_ps (vlr, mj), _mm_add_ps (_mm_sqrt_ps (vj), veps));
-
-        _mm_storeu_ps (m + j, mj);
-        _mm_storeu_ps (v + j, vj);
-        _mm_storeu_ps (w + j, _mm_sub_ps (_mm_mul_ps (_mm_loadu_ps (w + j), vdec), step));
-      }
-  }
-#endif
-  for (; j < len; j++)
-    {
-      float gj = g[j];
-      float mj = b1 * m[j] + (1.0f - b1) * gj;
-      float vj = b2 * v[j] + (1.0f - b2) * gj * gj;
-
-      m[j] = mj;
-      v[j] = vj;
-      w[j] = w[j] * decay - lr_t * mj / (sqrtf (vj) + eps);
-    }
 }
 
 /* Chunk of the parameters taken as one array, all tensors end to end. */

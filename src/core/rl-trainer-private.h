@@ -87,6 +87,9 @@ void _rl_train_mask_columns    (float *dx, const float *h, guint n, guint ld, gs
 void _rl_train_adam_update     (float *restrict w, float *restrict m, float *restrict v,
                                 const float *restrict g, gsize len, float b1, float b2,
                                 float lr_t, float eps, float decay);
+/* Tests: makes _rl_train_adam_update use one path ("scalar", "sse", "avx2";
+ * NULL: the best this processor has). FALSE when the path is not there. */
+gboolean _rl_train_adam_select (const char *path);
 /* Fills t->h (activations; logits for the last layer) for n rows of x. */
 void _rl_trainer_forward       (RlTrainer *t, const float *x, guint n);
 /* Adds a job to the next team run; _rl_trainer_run runs the jobs added
