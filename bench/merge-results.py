@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Merge ranklab-bench's CSV and torch_bench.py's CSV into one table.
 
-Usage: merge-results.py RANKLAB_CSV TORCH_CSV[,TORCH_CSV...]|- OUT_CSV [OUT_MD]
+Usage: merge-results.py [--turn LABEL=CSV ...] RANKLAB_CSV TORCH_CSV[,TORCH_CSV...]|- OUT_CSV [OUT_MD]
 
 With several PyTorch CSVs (runs with different thread settings), each row
 takes PyTorch's best run (least time, most throughput) and names it: the
 comparison is against PyTorch at its best on this machine.
+
+--turn gives one CSV of the runs taken in turns (run-bench.sh's paper
+epochs): LABEL "ranklab" for ours, any other label (torch-2, torch-1) for a
+PyTorch setting. Each label's figure is the median of its CSVs; PyTorch's
+is then its best setting, as above.
 
 Rows are matched on (section, item, metric). For times (s, ms, us) the
 "vs PyTorch" column is PyTorch's time / ours (above 1: we are faster); for
@@ -37,15 +42,34 @@ def run_label(rows, path):
     return f"torch threads {num(threads) and int(num(threads))}, OpenBLAS {blas}"
 
 
-def read_torch(arg):
-    """Best PyTorch row per key over every run given."""
-    if arg == "-":
-        return []
+def median_rows(label, paths):
+    """One row per key: the median value over the CSVs, each value in the note."""
+    keyed = {}
+    for path in paths:
+        for r in read(path):
+            if r["section"] == "machine":   # the main runs describe the machine
+                continue
+            keyed.setdefault((r["section"], r["item"], r["metric"]), []).append(r)
+    rows = []
+    for runs in keyed.values():
+        values = sorted(v for v in (num(r["value"]) for r in runs) if v is not None)
+        if not values:
+            continue
+        mid = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        note = f"median of {len(values)} in turns: " + ", ".join(fmt(v) for v in values)
+        rows.append(dict(runs[0], value=mid, note=note, label=label))
+    return rows
+
+
+def read_torch(arg, extra_runs=()):
+    """Best PyTorch row per key over every run given: the CSVs in arg
+    (comma-separated, or -) and extra_runs, lists of rows with a label."""
+    runs = [] if arg == "-" else [(None, read(path)) for path in arg.split(",")]
+    runs += [(rows[0]["label"] if rows else None, rows) for rows in extra_runs]
     best = {}
     order = []
-    for path in arg.split(","):
-        rows = read(path)
-        label = run_label(rows, path)
+    for label, rows in runs:
+        label = label or run_label(rows, "")
         for r in rows:
             key = (r["section"], r["item"], r["metric"])
             r = dict(r, run=label)
@@ -93,7 +117,7 @@ def torch_target(section, item, metric):
         m = re.fullmatch(r"(paper|auto) r=(\d+)", item)
         if m and 10 <= int(m.group(2)) <= 50:
             return 4.0, "vs PyTorch >= 4x"
-    if section == "train" and item == "paper" and metric == "s/epoch":
+    if section == "train" and item == "paper, in turns" and metric == "s/epoch":
         return 2.5, "vs PyTorch >= 2.5x"
     return None
 
@@ -192,10 +216,19 @@ def markdown(rows, have_torch):
 
 
 def main(argv):
+    turns = {}
+    while len(argv) > 2 and argv[1] == "--turn":
+        label, _, path = argv[2].partition("=")
+        if not label or not path:
+            print(f"merge-results.py: --turn wants LABEL=CSV, not {argv[2]!r}", file=sys.stderr)
+            return 2
+        turns.setdefault(label, []).append(path)
+        argv = argv[:1] + argv[3:]
     if len(argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
-    ours, theirs = read(argv[1]), read_torch(argv[2])
+    ours = read(argv[1]) + median_rows("ranklab", turns.pop("ranklab", []))
+    theirs = read_torch(argv[2], [median_rows(f"{label}, in turns", paths) for label, paths in turns.items()])
     rows = merge(ours, theirs)
     with open(argv[3], "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)

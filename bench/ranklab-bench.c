@@ -33,6 +33,7 @@ typedef struct
   int       repeats;
   int       train_epochs;
   int       svd_repeats;
+  int       train_turn;      /* > 0: only time one paper epoch on this many images */
   gboolean  full;
   gboolean  quick;
   gboolean  skip_train;
@@ -189,6 +190,46 @@ bench_train_preset (BenchReport     *report,
       bench_row_judge (row, five <= limit, !opt->full, "<= %.0f s", limit);
     }
   return g_steal_pointer (&model);
+}
+
+/* One paper epoch on the first `images` training images, the only thing a
+ * --train-turn run times: run-bench.sh runs it in turns with PyTorch's same
+ * epoch, so that both sides meet the same moments of a shared machine. */
+static gboolean
+bench_train_turn (BenchReport     *report,
+                  Options         *opt,
+                  const RlDataset *train,
+                  GError         **error)
+{
+  g_autoptr(RlModel) model = rl_model_new_default ();
+  RlTrainConfig config;
+  guint images, full;
+  double t0, elapsed, per_epoch;
+  BenchRow *row;
+
+  rl_train_config_init (&config, RL_PRESET_PAPER);
+  full = config.train_count != 0 ? config.train_count : train->n;   /* the preset's epoch */
+  images = MIN ((guint) opt->train_turn, MIN (full, train->n));
+  config.epochs = 1;
+  config.train_count = images;
+  rl_train_init_model (model, RL_PRESET_PAPER, config.seed);
+
+  t0 = bench_now ();
+  if (!rl_train (model, train, &config, NULL, NULL, NULL, error))
+    return FALSE;
+  elapsed = bench_now () - t0;
+  per_epoch = elapsed * full / images;
+
+  bench_report_add (report, "train", "paper, in turns", "images", full, "");
+  row = bench_report_add (report, "train", "paper, in turns", "s/epoch", per_epoch, "s");
+  if (images != full)
+    {
+      g_autofree char *note = g_strdup_printf ("est.: timed on %u images, scaled to %u", images, full);
+
+      bench_row_set_note (row, note);
+    }
+  bench_report_add (report, "train", "paper, in turns", "images/s", images / elapsed, "img/s");
+  return TRUE;
 }
 
 /* ---- SVD ---------------------------------------------------------------- */
@@ -593,6 +634,15 @@ run (Options  *opt,
   if (!load_data (opt, &train, &test, error))
     return FALSE;
 
+  if (opt->train_turn > 0)
+    {
+      if (!bench_train_turn (report, opt, train, error))
+        return FALSE;
+      bench_report_print (report, stdout);
+      g_rmdir (tmp_dir);
+      return opt->csv_path == NULL || bench_report_write_csv (report, opt->csv_path, error);
+    }
+
   bench_machine (report, opt);
   bench_sgemm (report, opt, "1024^3 start");
   fprintf (stderr, "sgemm 1024³: %.1f GFLOP/s\n", opt->sgemm_gflops);
@@ -711,6 +761,7 @@ main (int   argc,
     { "repeats", 0, 0, G_OPTION_ARG_INT, &opt.repeats, "Timed forward runs per model (default 15)", "N" },
     { "train-epochs", 0, 0, G_OPTION_ARG_INT, &opt.train_epochs, "Epochs timed per preset (default 1; --full: 5)", "N" },
     { "svd-repeats", 0, 0, G_OPTION_ARG_INT, &opt.svd_repeats, "SVD computations timed (default 3)", "N" },
+    { "train-turn", 0, 0, G_OPTION_ARG_INT, &opt.train_turn, "Only time one paper epoch on the first N images (run-bench.sh's turns with PyTorch)", "N" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &opt.full, "5-epoch trains and the peak-memory target", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &opt.quick, "A short run (meson test --benchmark)", NULL },
     { "skip-train", 0, 0, G_OPTION_ARG_NONE, &opt.skip_train, "Do not time training", NULL },
@@ -727,9 +778,10 @@ main (int   argc,
       return 2;
     }
   if (opt.threads < 1 || opt.threads > 256 || opt.repeats < 1 || opt.repeats > 1000
-      || opt.train_epochs < 1 || opt.train_epochs > 100 || opt.svd_repeats < 1 || opt.svd_repeats > 100)
+      || opt.train_epochs < 1 || opt.train_epochs > 100 || opt.svd_repeats < 1 || opt.svd_repeats > 100
+      || opt.train_turn < 0)
     {
-      g_printerr ("ranklab-bench: --threads, --repeats, --train-epochs or --svd-repeats out of range\n");
+      g_printerr ("ranklab-bench: --threads, --repeats, --train-epochs, --svd-repeats or --train-turn out of range\n");
       return 2;
     }
   if (opt.quick)

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # RankLab's benchmark in one run: ranklab-bench (our core), then
-# torch_bench.py (PyTorch, same weights, same truncation, same data), merged
-# into one table: bench/results.csv and bench/results.md. See BENCHMARKS.md.
+# torch_bench.py (PyTorch, same weights, same truncation, same data), then
+# the paper training epoch in turns (ours, PyTorch with our thread count,
+# PyTorch on one thread; --train-turns rounds), merged into one table:
+# bench/results.csv and bench/results.md. See BENCHMARKS.md.
 #
 #   RANKLAB_MNIST_DIR=/path/to/mnist bench/run-bench.sh [--full] [--quick]
 #       [--max-load L] [--wait-minutes M] [--csv FILE] [--md FILE]
 #       [--build DIR] [--threads N] [--train-epochs N] [--no-torch]
-#       [--torch-train-limit N]
+#       [--train-turns R] [--turn-images N]
 #       [-- extra ranklab-bench options]
+#
+# The epochs in turns: each side's figure is the median of its R epochs
+# (default 3, on the first N = 48,000 images, the paper preset's epoch),
+# PyTorch's the better of its two thread settings. Taken in turns, both
+# meet the same moments of a machine whose speed drifts.
 #
 # --max-load: wait (up to --wait-minutes, default 30) until the 1-minute load
 # average is at most L (default 1.0) before starting; numbers taken under load
@@ -24,7 +31,8 @@ threads=2
 train_epochs=1
 mode=()
 torch=yes
-torch_train_limit=16000
+train_turns=3
+turn_images=48000
 extra=()
 
 usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -41,13 +49,20 @@ while [[ $# -gt 0 ]]; do
     --threads) threads=$2; shift ;;
     --train-epochs) train_epochs=$2; shift ;;
     --no-torch) torch=no ;;
-    --torch-train-limit) torch_train_limit=$2; shift ;;
+    --train-turns) train_turns=$2; shift ;;
+    --turn-images) turn_images=$2; shift ;;
     -h|--help) usage 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run-bench.sh: unknown option $1" >&2; usage 2 ;;
   esac
   shift
 done
+
+if ! [[ $train_turns =~ ^[1-9][0-9]?$ && $turn_images =~ ^[1-9][0-9]{0,5}$ ]]; then
+  echo "run-bench.sh: --train-turns takes 1-99 and --turn-images 1-999999" >&2
+  exit 2
+fi
+[[ ${mode[*]-} == --quick ]] && turn_images=$((turn_images < 3000 ? turn_images : 3000))
 
 data=${RANKLAB_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/ranklab/mnist}
 if [[ ! -d $data ]]; then
@@ -108,14 +123,34 @@ if [[ $torch == yes ]]; then
       out=$work/torch-$torch_threads.csv
       echo "== torch_bench.py ($python, torch threads $torch_threads, OpenBLAS $threads, load $(load1)) ==" >&2
       OMP_NUM_THREADS=$torch_threads "$python" "$root/bench/torch_bench.py" --data "$data" \
-        --model "$work/model.safetensors" --threads "$torch_threads" --train-epochs 1 \
-        --train-limit "$torch_train_limit" --csv "$out" "${quick[@]}"
+        --model "$work/model.safetensors" --threads "$torch_threads" --no-train \
+        --csv "$out" "${quick[@]}"
       torch_csv=${torch_csv:+$torch_csv,}$out
       [[ $torch_threads == 1 ]] && break
     done
   fi
 fi
 
+# The paper epoch in turns: ours, then PyTorch with each thread setting.
+turns=()
+if [[ $torch_csv != - ]]; then
+  torch_settings=("$threads")
+  [[ $threads != 1 ]] && torch_settings+=(1)
+  for ((round = 1; round <= train_turns; round++)); do
+    echo "== paper epoch in turns, round $round of $train_turns ($turn_images images, load $(load1)) ==" >&2
+    "$build/bench/ranklab-bench" --data "$data" --threads "$threads" --train-turn "$turn_images" \
+      --csv "$work/turn-ranklab-$round.csv" >/dev/null
+    turns+=("--turn" "ranklab=$work/turn-ranklab-$round.csv")
+    for torch_threads in "${torch_settings[@]}"; do
+      out=$work/turn-torch-$torch_threads-$round.csv
+      OMP_NUM_THREADS=$torch_threads "$python" "$root/bench/torch_bench.py" --data "$data" \
+        --model "$work/model.safetensors" --threads "$torch_threads" --train-only \
+        --train-limit "$turn_images" --csv "$out"
+      turns+=("--turn" "torch threads $torch_threads=$out")
+    done
+  done
+fi
+
 mkdir -p "$(dirname "$csv")" "$(dirname "$md")"
-python3 "$root/bench/merge-results.py" "$work/ranklab.csv" "$torch_csv" "$csv" "$md"
+python3 "$root/bench/merge-results.py" "${turns[@]}" "$work/ranklab.csv" "$torch_csv" "$csv" "$md"
 echo "wrote $csv and $md" >&2

@@ -241,7 +241,7 @@ def keras_cce(logits, target):
     return -(torch.log(q.gather(1, target.unsqueeze(1)))).mean()
 
 
-def bench_train(x, y, epochs, limit):
+def bench_train(x, y, epochs, limit, item="paper"):
     torch.manual_seed(42)
     sizes = [784, 1028, 512, 256, 10]
     mods = []
@@ -267,15 +267,15 @@ def bench_train(x, y, epochs, limit):
     rate = n * epochs / elapsed
     full = min(48000, len(x))
     note = "" if n == full else f"est.: timed on {n} images, scaled to {full}"
-    add("train", "paper", "epochs", epochs)
-    add("train", "paper", "images", full)
-    add("train", "paper", "batch", 32)
-    add("train", "paper", "s/epoch", full / rate, "s", note)
-    add("train", "paper", "images/s", rate, "img/s")
-    add("train", "paper", "5-epochs-est", 5 * full / rate, "s", note)
+    add("train", item, "epochs", epochs)
+    add("train", item, "images", full)
+    add("train", item, "batch", 32)
+    add("train", item, "s/epoch", full / rate, "s", note)
+    add("train", item, "images/s", rate, "img/s")
+    add("train", item, "5-epochs-est", 5 * full / rate, "s", note)
     model.eval()
     with torch.no_grad():
-        add("train", "paper", "train-accuracy", (model(xs).argmax(1) == ys).float().mean().item(),
+        add("train", item, "train-accuracy", (model(xs).argmax(1) == ys).float().mean().item(),
             note="after the timed epochs")
 
 
@@ -290,6 +290,9 @@ def main():
     ap.add_argument("--train-epochs", type=int, default=1)
     ap.add_argument("--train-limit", type=int, default=0, help="train on at most N images (0: 48,000)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--train-only", action="store_true",
+                    help="only time the paper epoch (run-bench.sh's turns with ranklab-bench)")
+    ap.add_argument("--no-train", action="store_true", help="do not time training")
     args = ap.parse_args()
     if not args.data:
         ap.error("--data or RANKLAB_MNIST_DIR is required")
@@ -305,9 +308,14 @@ def main():
     add("machine", "torch", "blas", None,
         note=f"BLAS_INFO={blas.group(1) if blas else '?'} (Debian: libblas.so.3 alternative)")
 
+    if args.train_only:
+        x_train, y_train = load_split(args.data, "train")
+        bench_train(x_train, y_train, 1, args.train_limit, "paper, in turns")
+        write_csv(args.csv)
+        return 0
+
     layers = load_safetensors(args.model)
     x_test, y_test = load_split(args.data, "t10k")
-    x_train, y_train = load_split(args.data, "train")
 
     svds = bench_svd(layers, 1 if args.quick else 3)
     print("torch: SVD done", file=sys.stderr)
@@ -315,15 +323,20 @@ def main():
     print("torch: forward done", file=sys.stderr)
     bench_one_image(layers, svds, x_test, 200 if args.quick else 1000)
     bench_slider(layers, svds, x_test, y_test, 1 if args.quick else 3, 5 if args.quick else 11)
-    bench_train(x_train, y_train, args.train_epochs, 3000 if args.quick else args.train_limit)
-    print("torch: training done", file=sys.stderr)
+    if not args.no_train:
+        x_train, y_train = load_split(args.data, "train")
+        bench_train(x_train, y_train, args.train_epochs, 3000 if args.quick else args.train_limit)
+        print("torch: training done", file=sys.stderr)
+    write_csv(args.csv)
+    return 0
 
-    with open(args.csv, "w", newline="") as f:
+
+def write_csv(path):
+    with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["section", "item", "metric", "value", "unit",
                                           "target", "status", "note"])
         w.writeheader()
         w.writerows(ROWS)
-    return 0
 
 
 if __name__ == "__main__":
