@@ -285,6 +285,40 @@ test_concurrent_split (void)
   g_assert_cmpuint (rl_core_get_blas_threads (), ==, blas_threads);
 }
 
+/* A split forward hands out its 256-row blocks to whichever thread asks
+ * next: every block must be computed once, into its own rows, exactly as a
+ * forward of that block alone, on 2 to 4 threads (more than cores too). */
+static void
+test_split_blocks_exact (void)
+{
+  const guint sizes[] = { 64, 90, 40, 10 };
+  const guint n = 256 * 9 + 37;
+  g_autoptr(RlModel) m = random_model (sizes, G_N_ELEMENTS (sizes), 8);
+  g_autofree float *x = g_new (float, (gsize) n * 64);
+  g_autofree float *want = g_new (float, (gsize) n * 10);
+  g_autofree float *got = g_new (float, (gsize) n * 10);
+  guint budget = rl_core_get_blas_threads ();
+
+  factor_layer (m, 1, 7);
+  fill (x, (gsize) n * 64, 0.0f, 1.0f);
+  /* one block at a time, never split, with single-threaded BLAS as the
+   * split forward's blocks */
+  rl_core_set_blas_threads (1);
+  for (guint row = 0; row < n; row += 256)
+    rl_model_forward (m, x + (gsize) row * 64, MIN (256u, n - row), want + (gsize) row * 10, NULL);
+  for (guint threads = 2; threads <= 4; threads++)
+    {
+      rl_core_set_blas_threads (threads);
+      for (guint rep = 0; rep < 10; rep++)
+        {
+          memset (got, 0xff, (gsize) n * 10 * sizeof (float));   /* NaN: a block left out shows */
+          rl_model_forward (m, x, n, got, NULL);
+          g_assert_cmpmem (got, (gsize) n * 10 * sizeof (float), want, (gsize) n * 10 * sizeof (float));
+        }
+    }
+  rl_core_set_blas_threads (budget);
+}
+
 static void
 test_argmax (void)
 {
@@ -307,6 +341,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forward/factored-equals-dense", test_factored_equals_dense);
   g_test_add_func ("/forward/workspace-reuse", test_workspace_reuse);
   g_test_add_func ("/forward/concurrent-split", test_concurrent_split);
+  g_test_add_func ("/forward/split-blocks-exact", test_split_blocks_exact);
   g_test_add_func ("/forward/argmax", test_argmax);
 
   return g_test_run ();
