@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Merge ranklab-bench's CSV and torch_bench.py's CSV into one table.
 
-Usage: merge-results.py [--turn LABEL=CSV ...] RANKLAB_CSV TORCH_CSV[,TORCH_CSV...]|- OUT_CSV [OUT_MD]
+Usage: merge-results.py [--turn LABEL=CSV ...] [--reused CSV] RANKLAB_CSV TORCH_CSV[,TORCH_CSV...]|- OUT_CSV [OUT_MD]
 
 With several PyTorch CSVs (runs with different thread settings), each row
 takes PyTorch's best run (least time, most throughput) and names it: the
@@ -11,6 +11,10 @@ comparison is against PyTorch at its best on this machine.
 epochs): LABEL "ranklab" for ours, any other label (torch-2, torch-1) for a
 PyTorch setting. Each label's figure is the median of its CSVs; PyTorch's
 is then its best setting, as above.
+
+--reused gives PyTorch's forward with malloc keeping the memory it frees
+(no page faults for its activation tensors): shown in two more columns of
+the forward table, not judged.
 
 Rows are matched on (section, item, metric). For times (s, ms, us) the
 "vs PyTorch" column is PyTorch's time / ours (above 1: we are faster); for
@@ -24,7 +28,7 @@ import re
 import sys
 
 FIELDS = ["section", "item", "metric", "unit", "ranklab", "pytorch", "vs_pytorch",
-          "target", "status", "note", "pytorch_run"]
+          "target", "status", "note", "pytorch_run", "pytorch_reused", "vs_pytorch_reused"]
 TIME_UNITS = {"s", "ms", "us"}
 RATE_UNITS = {"GFLOP/s", "img/s"}
 
@@ -72,7 +76,8 @@ def read_torch(arg, extra_runs=()):
         label = label or run_label(rows, "")
         for r in rows:
             key = (r["section"], r["item"], r["metric"])
-            r = dict(r, run=label)
+            turns = r["note"] if r.get("label") and r["note"].startswith("median of") else ""
+            r = dict(r, run=f"{label} ({turns})" if turns else label)
             old = best.get(key)
             if old is None:
                 order.append(key)
@@ -122,8 +127,10 @@ def torch_target(section, item, metric):
     return None
 
 
-def merge(ours, theirs):
+def merge(ours, theirs, reused=()):
     by_key = {(r["section"], r["item"], r["metric"]): r for r in theirs}
+    reused_by_key = {(r["section"], r["item"], r["metric"]): r for r in reused
+                     if r["section"] == "forward" and r["metric"] == "latency"}
     seen = set()
     rows = []
     for r in ours:
@@ -144,6 +151,10 @@ def merge(ours, theirs):
                "target": r["target"], "status": r["status"],
                "note": r["note"] if a is not None else "",
                "pytorch_run": t.get("run", "") if t and b is not None and r["unit"] else ""}
+        u = reused_by_key.get(key)
+        c = num(u["value"]) if u else None
+        row["pytorch_reused"] = c if c is not None else ""
+        row["vs_pytorch_reused"] = f"{c / a:.3g}" if a and c else ""
         goal = torch_target(*key)
         if goal:
             if not theirs:
@@ -158,7 +169,8 @@ def merge(ours, theirs):
             rows.append({"section": t["section"], "item": t["item"], "metric": t["metric"],
                          "unit": t["unit"], "ranklab": "", "pytorch": t["value"] if b is not None else t["note"],
                          "vs_pytorch": "", "target": "", "status": "", "note": t["note"] if b is not None else "",
-                         "pytorch_run": t.get("run", "") if b is not None and t["unit"] else ""})
+                         "pytorch_run": t.get("run", "") if b is not None and t["unit"] else "",
+                         "pytorch_reused": "", "vs_pytorch_reused": ""})
     return rows
 
 
@@ -177,8 +189,9 @@ def markdown(rows, have_torch):
 
     out.append("### Forward over the 10,000 test images (one batch)\n")
     out.append("| model | accuracy | latency ms | GFLOP/s | FLOP ratio | speed-up | target | "
-               "PyTorch ms | vs PyTorch | vs-PyTorch target | PyTorch's best run |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+               "PyTorch ms | vs PyTorch | vs-PyTorch target | PyTorch's best run | "
+               "PyTorch ms, memory reused | vs that |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     items = []
     for r in rows:
         if r["section"] == "forward" and r["item"] not in items:
@@ -192,7 +205,8 @@ def markdown(rows, have_torch):
             get("forward", item, "GFLOP/s"), get("forward", item, "FLOP-ratio"),
             get("forward", item, "speed-up"), target,
             get("forward", item, "latency", "pytorch"), lat.get("vs_pytorch", ""),
-            f"{lat.get('target', '')} {lat.get('status', '')}".strip(), lat.get("pytorch_run", "")]) + " |")
+            f"{lat.get('target', '')} {lat.get('status', '')}".strip(), lat.get("pytorch_run", ""),
+            fmt(num(lat.get("pytorch_reused"))), lat.get("vs_pytorch_reused", "")]) + " |")
     out.append("")
     out.append("### Everything else\n")
     out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status | PyTorch's best run |")
@@ -217,7 +231,12 @@ def markdown(rows, have_torch):
 
 def main(argv):
     turns = {}
-    while len(argv) > 2 and argv[1] == "--turn":
+    reused = []
+    while len(argv) > 2 and argv[1] in ("--turn", "--reused"):
+        if argv[1] == "--reused":
+            reused = read(argv[2])
+            argv = argv[:1] + argv[3:]
+            continue
         label, _, path = argv[2].partition("=")
         if not label or not path:
             print(f"merge-results.py: --turn wants LABEL=CSV, not {argv[2]!r}", file=sys.stderr)
@@ -229,7 +248,7 @@ def main(argv):
         return 2
     ours = read(argv[1]) + median_rows("ranklab", turns.pop("ranklab", []))
     theirs = read_torch(argv[2], [median_rows(f"{label}, in turns", paths) for label, paths in turns.items()])
-    rows = merge(ours, theirs)
+    rows = merge(ours, theirs, reused)
     with open(argv[3], "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         w.writeheader()

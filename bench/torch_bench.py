@@ -293,6 +293,8 @@ def main():
     ap.add_argument("--train-only", action="store_true",
                     help="only time the paper epoch (run-bench.sh's turns with ranklab-bench)")
     ap.add_argument("--no-train", action="store_true", help="do not time training")
+    ap.add_argument("--forward-only", action="store_true",
+                    help="only the SVD and the forward over the test set at each rank")
     args = ap.parse_args()
     if not args.data:
         ap.error("--data or RANKLAB_MNIST_DIR is required")
@@ -321,6 +323,9 @@ def main():
     print("torch: SVD done", file=sys.stderr)
     bench_forward(layers, svds, x_test, y_test, ranks, repeats)
     print("torch: forward done", file=sys.stderr)
+    if args.forward_only:
+        write_csv(args.csv)
+        return 0
     bench_one_image(layers, svds, x_test, 200 if args.quick else 1000)
     bench_slider(layers, svds, x_test, y_test, 1 if args.quick else 3, 5 if args.quick else 11)
     if not args.no_train:
