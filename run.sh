@@ -21,6 +21,15 @@ if [[ -n ${RANKLAB_MNIST_DIR:-} && ! -d $RANKLAB_MNIST_DIR ]]; then
   echo "        Point it at the folder holding the four MNIST IDX files, or leave it unset to download them." >&2
   exit 2
 fi
+if [[ -n ${RANKLAB_MNIST_DIR:-} ]]; then
+  for stem in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    if [[ ! -f $RANKLAB_MNIST_DIR/$stem.gz && ! -f $RANKLAB_MNIST_DIR/$stem ]]; then
+      echo "run.sh: RANKLAB_MNIST_DIR ('$RANKLAB_MNIST_DIR') has no $stem.gz (nor $stem)." >&2
+      echo "        Point it at the folder holding the four MNIST IDX files, or leave it unset to download them." >&2
+      exit 2
+    fi
+  done
+fi
 
 build=${RANKLAB_BUILD_DIR:-_build}
 packages=(build-essential meson ninja-build pkg-config gettext libglib2.0-dev libgtk-4-dev
