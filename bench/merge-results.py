@@ -33,11 +33,31 @@ TIME_UNITS = {"s", "ms", "us"}
 RATE_UNITS = {"GFLOP/s", "img/s"}
 
 
+class InputError(Exception):
+    """A CSV that cannot be merged: the message names the file and why."""
+
+
+REQUIRED = {"section", "item", "metric", "value", "unit", "note"}
+
+
 def read(path):
     if path == "-":
         return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = REQUIRED - set(reader.fieldnames or [])
+            if missing:
+                raise InputError(f"{path}: not a benchmark CSV (no column {', '.join(sorted(missing))})")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    for r in rows:
+        if any(r.get(k) is None for k in REQUIRED):
+            raise InputError(f"{path}: a row with fewer columns than its header ({r.get('section')}, {r.get('item')})")
+    return rows
 
 
 def run_label(rows, path):
@@ -61,6 +81,8 @@ def median_rows(label, paths):
             continue
         mid = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
         note = f"median of {len(values)} in turns: " + ", ".join(fmt(v) for v in values)
+        if runs[0]["note"]:
+            note = f"{runs[0]['note']}; {note}"
         rows.append(dict(runs[0], value=mid, note=note, label=label))
     return rows
 
@@ -76,7 +98,7 @@ def read_torch(arg, extra_runs=()):
         label = label or run_label(rows, "")
         for r in rows:
             key = (r["section"], r["item"], r["metric"])
-            turns = r["note"] if r.get("label") and r["note"].startswith("median of") else ""
+            turns = r["note"] if r.get("label") and "median of" in r["note"] else ""
             r = dict(r, run=f"{label} ({turns})" if turns else label)
             old = best.get(key)
             if old is None:
@@ -176,7 +198,8 @@ def merge(ours, theirs, reused=()):
 
 def cell(row, col):
     v = num(row[col])
-    return fmt(v) if v is not None and col in ("ranklab", "pytorch") else row[col]
+    text = fmt(v) if v is not None and col in ("ranklab", "pytorch") else str(row[col])
+    return text.replace("|", "/").replace("\n", " ")
 
 
 def markdown(rows, have_torch):
@@ -209,8 +232,8 @@ def markdown(rows, have_torch):
             fmt(num(lat.get("pytorch_reused"))), lat.get("vs_pytorch_reused", "")]) + " |")
     out.append("")
     out.append("### Everything else\n")
-    out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status | PyTorch's best run |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    out.append("| section | item | metric | RankLab | PyTorch | vs PyTorch | unit | target | status | note | PyTorch's best run |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     order = []
     for r in rows:
         if r["section"] not in order:
@@ -218,9 +241,11 @@ def markdown(rows, have_torch):
     for r in sorted(rows, key=lambda r: order.index(r["section"])):
         if r["section"] == "forward" and r["metric"] not in ("setup", "MACs/image"):
             continue
-        out.append("| " + " | ".join([r["section"], r["item"], r["metric"], cell(r, "ranklab"),
-                                      cell(r, "pytorch"), r["vs_pytorch"], r["unit"], r["target"],
-                                      r["status"], r["pytorch_run"]]).replace("\n", " ") + " |")
+        out.append("| " + " | ".join(cell(r, c) for c in ("section", "item", "metric", "ranklab", "pytorch",
+                                                          "vs_pytorch", "unit", "target", "status", "note",
+                                                          "pytorch_run")) + " |")
+    out.append("\nvs PyTorch: PyTorch's time / ours, or our throughput / PyTorch's: above 1, RankLab is faster. "
+               "\"est.\" in a note: timed on fewer images than the figure is for, and scaled.")
     if not have_torch:
         out.append("\nNo PyTorch run (not installed, or --no-torch): its columns are empty.")
     passed = sum(1 for r in rows if r["status"].endswith("PASS"))
@@ -249,6 +274,8 @@ def main(argv):
     ours = read(argv[1]) + median_rows("ranklab", turns.pop("ranklab", []))
     theirs = read_torch(argv[2], [median_rows(f"{label}, in turns", paths) for label, paths in turns.items()])
     rows = merge(ours, theirs, reused)
+    if not any(r["section"] == "forward" for r in rows):
+        raise InputError(f"{argv[1]}: no forward rows (not ranklab-bench's CSV?)")
     with open(argv[3], "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         w.writeheader()
@@ -261,5 +288,13 @@ def main(argv):
     return 0
 
 
+def run(argv):
+    try:
+        return main(argv)
+    except (InputError, OSError) as exc:
+        print(f"merge-results.py: {exc}", file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv))

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <cblas.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,9 @@ typedef struct
 } Options;
 
 static const guint slider_sequence[] = { 5, 25, 50, 100, 10, 20 };
+
+/* Fewer images than this make an epoch-in-turns figure mostly start-up. */
+#define RL_BENCH_MIN_TURN 1000
 
 /* ---- machine ------------------------------------------------------------ */
 
@@ -220,7 +224,7 @@ bench_train_turn (BenchReport     *report,
   elapsed = bench_now () - t0;
   per_epoch = elapsed * full / images;
 
-  bench_report_add (report, "train", "paper, in turns", "images", full, "");
+  bench_report_add (report, "train", "paper, in turns", "images", images, "");
   row = bench_report_add (report, "train", "paper, in turns", "s/epoch", per_epoch, "s");
   if (images != full)
     {
@@ -582,7 +586,16 @@ load_data (Options    *opt,
 
   if (dir == NULL)
     {
-      if (opt->data_dir != NULL || !opt->quick)
+      const char *named = opt->data_dir != NULL ? opt->data_dir : g_getenv ("RANKLAB_MNIST_DIR");
+
+      if (named != NULL && *named != '\0')
+        {
+          g_set_error (error, RL_ERROR, RL_ERROR_IO,
+                       "%s (from %s) holds no MNIST test set (t10k-images-idx3-ubyte[.gz])", named,
+                       opt->data_dir != NULL ? "--data" : "RANKLAB_MNIST_DIR");
+          return FALSE;
+        }
+      if (!opt->quick)
         {
           g_set_error (error, RL_ERROR, RL_ERROR_IO,
                        "no MNIST folder found (give --data DIR or set RANKLAB_MNIST_DIR)");
@@ -761,7 +774,7 @@ main (int   argc,
     { "repeats", 0, 0, G_OPTION_ARG_INT, &opt.repeats, "Timed forward runs per model (default 15)", "N" },
     { "train-epochs", 0, 0, G_OPTION_ARG_INT, &opt.train_epochs, "Epochs timed per preset (default 1; --full: 5)", "N" },
     { "svd-repeats", 0, 0, G_OPTION_ARG_INT, &opt.svd_repeats, "SVD computations timed (default 3)", "N" },
-    { "train-turn", 0, 0, G_OPTION_ARG_INT, &opt.train_turn, "Only time one paper epoch on the first N images (run-bench.sh's turns with PyTorch)", "N" },
+    { "train-turn", 0, 0, G_OPTION_ARG_INT, &opt.train_turn, "Only time one paper epoch on the first N images, 1,000 to 48,000 (run-bench.sh's turns with PyTorch)", "N" },
     { "full", 0, 0, G_OPTION_ARG_NONE, &opt.full, "5-epoch trains and the peak-memory target", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &opt.quick, "A short run (meson test --benchmark)", NULL },
     { "skip-train", 0, 0, G_OPTION_ARG_NONE, &opt.skip_train, "Do not time training", NULL },
@@ -771,6 +784,8 @@ main (int   argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("— measure RankLab in one run");
   g_autoptr(GError) error = NULL;
 
+  setlocale (LC_ALL, "");   /* GOption's messages and --help in the user's charset */
+  setlocale (LC_NUMERIC, "C");   /* the CSV's numbers with a decimal point */
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -781,8 +796,25 @@ main (int   argc,
       || opt.train_epochs < 1 || opt.train_epochs > 100 || opt.svd_repeats < 1 || opt.svd_repeats > 100
       || opt.train_turn < 0)
     {
-      g_printerr ("ranklab-bench: --threads, --repeats, --train-epochs, --svd-repeats or --train-turn out of range\n");
+      g_printerr ("ranklab-bench: --threads (1-256), --repeats (1-1000), --train-epochs (1-100), "
+                  "--svd-repeats (1-100) or --train-turn (1000-48000) out of range\n");
       return 2;
+    }
+  if (opt.train_turn != 0 && (opt.train_turn < RL_BENCH_MIN_TURN || opt.train_turn > 48000))
+    {
+      g_printerr ("ranklab-bench: --train-turn takes %d to 48,000 images (the paper preset's epoch), not %d\n",
+                  RL_BENCH_MIN_TURN, opt.train_turn);
+      return 2;
+    }
+  if (opt.csv_path != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (opt.csv_path);
+
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          g_printerr ("ranklab-bench: --csv: the folder %s does not exist\n", dir);
+          return 2;
+        }
     }
   if (opt.quick)
     {

@@ -8,7 +8,7 @@
 #   RANKLAB_MNIST_DIR=/path/to/mnist bench/run-bench.sh [--full] [--quick]
 #       [--max-load L] [--wait-minutes M] [--csv FILE] [--md FILE]
 #       [--build DIR] [--threads N] [--train-epochs N] [--no-torch]
-#       [--train-turns R] [--turn-images N]
+#       [--train-turns R] [--turn-images N (1000-48000)]
 #       [-- extra ranklab-bench options]
 #
 # The epochs in turns: each side's figure is the median of its R epochs
@@ -37,20 +37,24 @@ extra=()
 
 usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
+die() { echo "run-bench.sh: $*" >&2; exit 2; }
+# value OPTION "$@": the option's value, refused when missing or another option
+value() { [[ $# -ge 3 && $3 != --* ]] || die "$2 needs a value"; printf '%s' "$3"; }
+
 while [[ $# -gt 0 ]]; do
   case $1 in
     --full) mode=(--full) ;;
     --quick) mode=(--quick) ;;
-    --max-load) max_load=$2; shift ;;
-    --wait-minutes) wait_minutes=$2; shift ;;
-    --csv) csv=$(realpath -m "$2"); shift ;;
-    --md) md=$(realpath -m "$2"); shift ;;
-    --build) build=$(realpath -m "$2"); shift ;;
-    --threads) threads=$2; shift ;;
-    --train-epochs) train_epochs=$2; shift ;;
+    --max-load) max_load=$(value x "$@") || exit; shift ;;
+    --wait-minutes) wait_minutes=$(value x "$@") || exit; shift ;;
+    --csv) csv=$(value x "$@") || exit; csv=$(realpath -m -- "$csv"); shift ;;
+    --md) md=$(value x "$@") || exit; md=$(realpath -m -- "$md"); shift ;;
+    --build) build=$(value x "$@") || exit; build=$(realpath -m -- "$build"); shift ;;
+    --threads) threads=$(value x "$@") || exit; shift ;;
+    --train-epochs) train_epochs=$(value x "$@") || exit; shift ;;
     --no-torch) torch=no ;;
-    --train-turns) train_turns=$2; shift ;;
-    --turn-images) turn_images=$2; shift ;;
+    --train-turns) train_turns=$(value x "$@") || exit; shift ;;
+    --turn-images) turn_images=$(value x "$@") || exit; shift ;;
     -h|--help) usage 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run-bench.sh: unknown option $1" >&2; usage 2 ;;
@@ -58,10 +62,15 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-if ! [[ $train_turns =~ ^[1-9][0-9]?$ && $turn_images =~ ^[1-9][0-9]{0,5}$ ]]; then
-  echo "run-bench.sh: --train-turns takes 1-99 and --turn-images 1-999999" >&2
-  exit 2
-fi
+[[ $max_load =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--max-load takes a load average such as 1.0, not '$max_load'"
+[[ $wait_minutes =~ ^[0-9]{1,4}$ ]] || die "--wait-minutes takes 0-9999, not '$wait_minutes'"
+[[ $threads =~ ^[1-9][0-9]{0,2}$ ]] && ((threads <= 256)) || die "--threads takes 1-256, not '$threads'"
+[[ $train_epochs =~ ^[1-9][0-9]?$ ]] || die "--train-epochs takes 1-99, not '$train_epochs'"
+[[ $train_turns =~ ^[1-9][0-9]?$ ]] || die "--train-turns takes 1-99, not '$train_turns'"
+[[ $turn_images =~ ^[0-9]{4,5}$ ]] && ((turn_images >= 1000 && turn_images <= 48000)) ||
+  die "--turn-images takes 1000-48000 (the paper preset's epoch), not '$turn_images'"
+[[ -d $(dirname "$csv") ]] || die "--csv: the folder $(dirname "$csv") does not exist"
+[[ -d $(dirname "$md") ]] || die "--md: the folder $(dirname "$md") does not exist"
 [[ ${mode[*]-} == --quick ]] && turn_images=$((turn_images < 3000 ? turn_images : 3000))
 
 data=${RANKLAB_MNIST_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/ranklab/mnist}
@@ -70,6 +79,9 @@ if [[ ! -d $data ]]; then
   exit 1
 fi
 data=$(realpath "$data")
+for stem in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  [[ -f $data/$stem.gz || -f $data/$stem ]] || { echo "run-bench.sh: $data has no $stem.gz (nor $stem)" >&2; exit 1; }
+done
 
 # A release build of the core and the benchmark (no GUI needed).
 if [[ ! -f $build/build.ninja ]]; then
@@ -164,7 +176,6 @@ if [[ $torch_csv != - ]]; then
   done
 fi
 
-mkdir -p "$(dirname "$csv")" "$(dirname "$md")"
 [[ -n $reused_csv ]] && turns+=("--reused" "$reused_csv")
 python3 "$root/bench/merge-results.py" "${turns[@]}" "$work/ranklab.csv" "$torch_csv" "$csv" "$md"
 echo "wrote $csv and $md" >&2

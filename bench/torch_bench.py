@@ -29,9 +29,9 @@ import time
 try:
     import numpy as np
     import torch
-except ImportError as exc:  # the table says so; run-bench.sh checks for 3
-    print(f"torch_bench: PyTorch is not available ({exc})", file=sys.stderr)
-    sys.exit(3)
+    TORCH_MISSING = None
+except ImportError as exc:  # main() says so and exits 3; run-bench.sh checks for it
+    TORCH_MISSING = exc
 
 ROWS = []
 
@@ -268,7 +268,7 @@ def bench_train(x, y, epochs, limit, item="paper"):
     full = min(48000, len(x))
     note = "" if n == full else f"est.: timed on {n} images, scaled to {full}"
     add("train", item, "epochs", epochs)
-    add("train", item, "images", full)
+    add("train", item, "images", n)
     add("train", item, "batch", 32)
     add("train", item, "s/epoch", full / rate, "s", note)
     add("train", item, "images/s", rate, "img/s")
@@ -282,7 +282,7 @@ def bench_train(x, y, epochs, limit, item="paper"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.environ.get("RANKLAB_MNIST_DIR"), help="MNIST folder")
-    ap.add_argument("--model", required=True, help="RankLab safetensors model (dense)")
+    ap.add_argument("--model", help="RankLab safetensors model (dense); not needed with --train-only")
     ap.add_argument("--csv", required=True, help="output CSV")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=7)
@@ -298,9 +298,29 @@ def main():
     args = ap.parse_args()
     if not args.data:
         ap.error("--data or RANKLAB_MNIST_DIR is required")
+    if not args.model and not args.train_only:
+        ap.error("--model is required (but with --train-only)")
+    if args.train_only and args.forward_only:
+        ap.error("--train-only and --forward-only exclude each other")
+    if not 1 <= args.threads <= 256:
+        ap.error(f"--threads takes 1-256, not {args.threads}")
+    if not 1 <= args.repeats <= 1000:
+        ap.error(f"--repeats takes 1-1000, not {args.repeats}")
+    if not 1 <= args.train_epochs <= 100:
+        ap.error(f"--train-epochs takes 1-100, not {args.train_epochs}")
+    if not 0 <= args.train_limit <= 48000:
+        ap.error(f"--train-limit takes 0-48000 (0: the paper preset's 48,000), not {args.train_limit}")
+    try:
+        ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
+    except ValueError:
+        ap.error(f"--ranks takes ranks separated by commas, such as 5,25,100, not {args.ranks!r}")
+    if not ranks or any(not 1 <= r <= 100000 for r in ranks):
+        ap.error(f"--ranks takes ranks of 1 or more, not {args.ranks!r}")
+    if TORCH_MISSING is not None:
+        print(f"torch_bench: PyTorch is not available ({TORCH_MISSING})", file=sys.stderr)
+        return 3
 
     torch.set_num_threads(args.threads)
-    ranks = [int(r) for r in args.ranks.split(",") if r.strip()]
     repeats = min(args.repeats, 3) if args.quick else args.repeats
 
     add("machine", "torch", "version", None, note=torch.__version__)
@@ -345,4 +365,8 @@ def write_csv(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (OSError, ValueError, RuntimeError, KeyError, struct.error) as exc:
+        print(f"torch_bench: {exc}", file=sys.stderr)
+        sys.exit(2)
