@@ -9,16 +9,15 @@
  * A large batch's blocks are also shared out among one thread per unit of
  * the budget (rl_core_set_blas_threads; by default one per core), each
  * taking the next block nobody has taken and running it with
- * single-threaded BLAS calls. (A fixed contiguous share per thread made
- * every forward wait for the slowest thread: 10,000 images, the same
- * binary in turns, median of 31: rank 25 14.35 → 14.07 ms, rank 50 27.3 →
- * 26.0, the dense model the same; blocks of 128 or 192 rows measured no
- * better.) OpenBLAS
- * splits every product across its threads instead, which pays for a rank-r
- * model's many small products (and leaves the bias and activation passes on
- * one core): measured on the 2-core machine, rank 25 over the 10,000 test
- * images took 30 ms with OpenBLAS's 2 threads and 18–20 ms split by rows,
- * and the dense model 171 against 157–167 ms. Only one forward at a time
+ * single-threaded BLAS calls. OpenBLAS's own threads split every product
+ * instead, which pays for a rank-r model's many small products (and leaves
+ * the bias and activation passes on one core): measured on the 2-core
+ * machine, rank 25 over the 10,000 test images took 30 ms with OpenBLAS's 2
+ * threads and 18–20 ms split by rows, and the dense model 171 against
+ * 157–167 ms. A fixed contiguous share per thread made every forward wait
+ * for the slowest thread (in turns, median of 31: rank 25 14.35 → 14.07 ms,
+ * rank 50 27.3 → 26.0 with blocks taken as they come; the dense model the
+ * same; blocks of 128 or 192 rows no better). Only one forward at a time
  * runs split (process-wide), so two concurrent callers (a GTask evaluation
  * and a sweep) each get a core instead of oversubscribing them. */
 
@@ -31,7 +30,6 @@
 
 #include "rl-forward.h"
 #include "rl-error.h"
-#include "rl-team.h"
 
 /* Rows per block. Measured on the 2-core machine (10,000 images, 64–1024
  * rows, split by rows): the dense model is fastest at 256; rank 25 measured
@@ -291,11 +289,10 @@ share_worker (gpointer data)
   return NULL;
 }
 
-/* Blocks taken as they come by one thread per unit of the thread budget:
- * a thread the host holds back leaves its blocks to the others (a fixed
- * share each made the whole forward wait for the slowest). FALSE (nothing
- * done) when the batch is too small to split or another split forward
- * runs. */
+/* Blocks taken as they come by one thread per unit of the thread budget,
+ * so a thread the host holds back leaves its blocks to the others. FALSE
+ * (nothing done) when the batch is too small to split or another split
+ * forward runs. */
 static gboolean
 forward_split (const RlModel *model,
                const float   *x,
