@@ -209,6 +209,46 @@ model_usable (const RlModel *model)
   return TRUE;
 }
 
+/* Makes ws hold the activations of blocks of up to `block` rows of model. */
+static void
+workspace_fit (RlWorkspace   *ws,
+               const RlModel *model,
+               guint          block)
+{
+  guint width = 0, max_rank = 0;
+
+  for (guint l = 0; l + 1 < model->n_layers; l++)
+    width = MAX (width, model->layers[l].out);
+  for (guint l = 0; l < model->n_layers; l++)
+    max_rank = MAX (max_rank, model->layers[l].rank);
+  if (width > 0)
+    {
+      ensure (&ws->buf[0], &ws->cap[0], (gsize) block * width);
+      ensure (&ws->buf[1], &ws->cap[1], (gsize) block * width);
+    }
+  if (max_rank > 0)
+    ensure (&ws->mid, &ws->mid_cap, (gsize) block * max_rank);
+}
+
+/* One block of rows (no more than ws was fitted for) through every layer. */
+static void
+forward_block (const RlModel *model,
+               const float   *x,
+               guint          rows,
+               float         *out,
+               RlWorkspace   *ws)
+{
+  const float *src = x;
+
+  for (guint l = 0; l < model->n_layers; l++)
+    {
+      float *dst = l + 1 == model->n_layers ? out : ws->buf[l & 1];
+
+      layer_forward (&model->layers[l], src, rows, dst, ws->mid);
+      src = dst;
+    }
+}
+
 /* Rows [0, n) of x through every layer, block by block, on this thread. */
 static void
 forward_rows (const RlModel *model,
@@ -218,37 +258,12 @@ forward_rows (const RlModel *model,
               RlWorkspace   *ws,
               guint          block)
 {
-  guint n_layers = model->n_layers, in = model->layers[0].in;
-  guint n_out = model->layers[n_layers - 1].out, width = 0, max_rank = 0;
-
-  for (guint l = 0; l + 1 < n_layers; l++)
-    width = MAX (width, model->layers[l].out);
-  for (guint l = 0; l < n_layers; l++)
-    max_rank = MAX (max_rank, model->layers[l].rank);
+  guint in = model->layers[0].in, n_out = rl_model_output_size (model);
 
   block = MIN (n, block);
-  if (width > 0)
-    {
-      ensure (&ws->buf[0], &ws->cap[0], (gsize) block * width);
-      ensure (&ws->buf[1], &ws->cap[1], (gsize) block * width);
-    }
-  if (max_rank > 0)
-    ensure (&ws->mid, &ws->mid_cap, (gsize) block * max_rank);
-
+  workspace_fit (ws, model, block);
   for (guint row = 0; row < n; row += block)
-    {
-      guint rows = MIN (block, n - row);
-      const float *src = x + (gsize) row * in;
-
-      for (guint l = 0; l < n_layers; l++)
-        {
-          float *dst = (l + 1 == n_layers) ? out + (gsize) row * n_out
-                                           : ws->buf[l & 1];
-
-          layer_forward (&model->layers[l], src, rows, dst, ws->mid);
-          src = dst;
-        }
-    }
+    forward_block (model, x + (gsize) row * in, MIN (block, n - row), out + (gsize) row * n_out, ws);
 }
 
 /* A split forward: its workers take whole blocks, one at a time, from one
@@ -278,13 +293,13 @@ share_worker (gpointer data)
   guint in = split->model->layers[0].in, n_out = rl_model_output_size (split->model);
   guint b;
 
+  workspace_fit (share->ws, split->model, split->block);
   while ((b = (guint) g_atomic_int_add (&split->next, 1)) < split->n_blocks)
     {
       gsize first = (gsize) b * split->block;
-      guint rows = MIN (split->block, split->n - (guint) first);
 
-      forward_rows (split->model, split->x + first * in, rows, split->out + first * n_out, share->ws,
-                    split->block);
+      forward_block (split->model, split->x + first * in, MIN (split->block, split->n - (guint) first),
+                     split->out + first * n_out, share->ws);
     }
   return NULL;
 }
