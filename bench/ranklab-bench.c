@@ -152,6 +152,26 @@ bench_sgemm (BenchReport *report,
 
 /* ---- training ----------------------------------------------------------- */
 
+/* A model of the study's shape, initialised as `preset` does, trained with
+ * config; *seconds is the training's wall time. */
+static RlModel *
+train_fresh (RlPreset             preset,
+             const RlTrainConfig *config,
+             const RlDataset     *train,
+             double              *seconds,
+             GError             **error)
+{
+  g_autoptr(RlModel) model = rl_model_new_default ();
+  double t0;
+
+  rl_train_init_model (model, preset, config->seed);
+  t0 = bench_now ();
+  if (!rl_train (model, train, config, NULL, NULL, NULL, error))
+    return NULL;
+  *seconds = bench_now () - t0;
+  return g_steal_pointer (&model);
+}
+
 static RlModel *
 bench_train_preset (BenchReport     *report,
                     Options         *opt,
@@ -159,11 +179,11 @@ bench_train_preset (BenchReport     *report,
                     RlPreset         preset,
                     GError         **error)
 {
-  g_autoptr(RlModel) model = rl_model_new_default ();
+  g_autoptr(RlModel) model = NULL;
   const char *name = rl_preset_to_string (preset);
   RlTrainConfig config;
   guint images, epochs;
-  double t0, elapsed, per_epoch, five;
+  double elapsed, per_epoch, five;
   BenchRow *row;
 
   rl_train_config_init (&config, preset);
@@ -172,12 +192,9 @@ bench_train_preset (BenchReport     *report,
   images = config.train_count != 0 ? MIN (config.train_count, train->n) : train->n;
   if (config.train_count != 0)
     config.train_count = images;   /* --quick trains on a slice */
-  rl_train_init_model (model, preset, config.seed);
-
-  t0 = bench_now ();
-  if (!rl_train (model, train, &config, NULL, NULL, NULL, error))
+  model = train_fresh (preset, &config, train, &elapsed, error);
+  if (model == NULL)
     return NULL;
-  elapsed = bench_now () - t0;
   per_epoch = elapsed / epochs;
   five = 5 * per_epoch;
 
@@ -205,10 +222,10 @@ bench_train_turn (BenchReport     *report,
                   const RlDataset *train,
                   GError         **error)
 {
-  g_autoptr(RlModel) model = rl_model_new_default ();
+  g_autoptr(RlModel) model = NULL;
   RlTrainConfig config;
   guint images, full;
-  double t0, elapsed, per_epoch;
+  double elapsed, per_epoch;
   BenchRow *row;
 
   rl_train_config_init (&config, RL_PRESET_PAPER);
@@ -216,12 +233,9 @@ bench_train_turn (BenchReport     *report,
   images = MIN ((guint) opt->train_turn, MIN (full, train->n));
   config.epochs = 1;
   config.train_count = images;
-  rl_train_init_model (model, RL_PRESET_PAPER, config.seed);
-
-  t0 = bench_now ();
-  if (!rl_train (model, train, &config, NULL, NULL, NULL, error))
+  model = train_fresh (RL_PRESET_PAPER, &config, train, &elapsed, error);
+  if (model == NULL)
     return FALSE;
-  elapsed = bench_now () - t0;
   per_epoch = elapsed * full / images;
 
   bench_report_add (report, "train", "paper, in turns", "images", images, "");
