@@ -60,14 +60,15 @@ def read(path):
     return rows
 
 
-def run_label(rows, path):
+def run_label(rows):
     threads = next((r["value"] for r in rows if r["metric"] == "threads"), "?")
     blas = next((r["note"] for r in rows if r["metric"] == "openblas-threads"), "?")
     return f"torch threads {num(threads) and int(num(threads))}, OpenBLAS {blas}"
 
 
 def median_rows(label, paths):
-    """One row per key: the median value over the CSVs, each value in the note."""
+    """One row per key: the median value over the CSVs, each value in the note;
+    its run is the label with that note."""
     keyed = {}
     for path in paths:
         for r in read(path):
@@ -83,23 +84,22 @@ def median_rows(label, paths):
         note = f"median of {len(values)} in turns: " + ", ".join(fmt(v) for v in values)
         if runs[0]["note"]:
             note = f"{runs[0]['note']}; {note}"
-        rows.append(dict(runs[0], value=mid, note=note, label=label))
+        rows.append(dict(runs[0], value=mid, note=note, run=f"{label} ({note})"))
     return rows
 
 
 def read_torch(arg, extra_runs=()):
     """Best PyTorch row per key over every run given: the CSVs in arg
-    (comma-separated, or -) and extra_runs, lists of rows with a label."""
-    runs = [] if arg == "-" else [(None, read(path)) for path in arg.split(",")]
-    runs += [(rows[0]["label"] if rows else None, rows) for rows in extra_runs]
+    (comma-separated, or -) and extra_runs, lists of rows that name their run."""
+    runs = [] if arg == "-" else [read(path) for path in arg.split(",")]
+    runs += list(extra_runs)
     best = {}
     order = []
-    for label, rows in runs:
-        label = label or run_label(rows, "")
+    for rows in runs:
+        label = run_label(rows)
         for r in rows:
             key = (r["section"], r["item"], r["metric"])
-            turns = r["note"] if r.get("label") and "median of" in r["note"] else ""
-            r = dict(r, run=f"{label} ({turns})" if turns else label)
+            r = r if "run" in r else dict(r, run=label)
             old = best.get(key)
             if old is None:
                 order.append(key)
