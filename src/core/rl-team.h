@@ -3,7 +3,7 @@
  * next chunk nobody has taken until none is left. Helpers wait between
  * jobs by spinning briefly, then sleeping.
  *
- * Made for many short jobs in a row (a training step is nine of them, a
+ * Made for many short jobs in a row (a training step is eight of them, a
  * few hundred microseconds each), where starting a thread per job or
  * waking one through a queue would cost as much as the job. Chunks are
  * taken, not assigned, because our cores are virtual: a helper the host
